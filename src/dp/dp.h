@@ -1,0 +1,41 @@
+/*
+ * dp.h - the data path as the control plane sees it.
+ *
+ * The dp owns its worker threads, their rings and their session tables.  The
+ * control plane only publishes port descriptions (RCU) and reads counters;
+ * it never takes a lock a worker could wait on.
+ */
+#ifndef BH_DP_H
+#define BH_DP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dp-t.h"
+
+struct dp;
+
+struct dp_config {
+	int enf_netns_fd; /* workers open their sockets in this netns */
+	int dp_ifindex;   /* the device steered packets arrive on (bh-dp) */
+	int workers;      /* 0 = one per online CPU */
+};
+
+int dp_new(struct dp **out, const struct dp_config *cfg);
+int dp_start(struct dp *dp);     /* spawn workers; 0 or -errno */
+void dp_stop(struct dp *dp);     /* join workers */
+void dp_free(struct dp *dp);
+
+/* Publish or withdraw a port (idx from the MAC encoding, 1..BH_MAX_PORTS-1). */
+int dp_port_set(struct dp *dp, const struct dp_port_info *info);
+void dp_port_clear(struct dp *dp, uint16_t idx);
+
+/* Counters of one port summed over workers (relaxed reads, never blocks). */
+void dp_port_stats(struct dp *dp, uint16_t idx, struct dp_port_stats *out);
+/* Counters not tied to a port (unknown MAC, ring drops, ...). */
+void dp_global_stats(struct dp *dp, struct dp_global_stats *out);
+
+/* Called periodically from the control thread: expire sessions etc. is done by workers. */
+int dp_worker_count(const struct dp *dp);
+
+#endif
