@@ -5,7 +5,6 @@
  * inode at /run/netns/NAME) so operators can `ip netns exec` into the
  * enforcer namespace with the tools they already know.
  */
-#define _GNU_SOURCE
 #include "netns.h"
 
 #include <errno.h>
