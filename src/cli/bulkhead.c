@@ -1,2 +1,190 @@
-/* placeholder: replaced by the real implementation */
-int main(void){return 0;}
+/*
+ * bulkhead.c - the operator's command line (DESIGN §3).
+ *
+ * Each command turns its arguments into one request object, sends it, and
+ * prints the result: a table for people, the raw result for --json.  The
+ * arguments are checked here only as far as the shape goes; the daemon is
+ * the one that validates meaning, so both paths give the same errors.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct command {
+	const char *words;      /* "workload add" */
+	const char *usage;
+	json_t *(*build)(int argc, char **argv);
+	void (*print)(json_t *result);
+};
+
+static void usage(FILE *f);
+
+static json_t *req_new(const char *cmd)
+{
+	return json_pack("{s:s}", "cmd", cmd);
+}
+
+static json_t *build_status(int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1)
+		die("status takes no arguments");
+	return req_new("status");
+}
+
+static json_t *build_workload_list(int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1)
+		die("workload list takes no arguments");
+	return req_new("workload.list");
+}
+
+static json_t *build_workload_rm(int argc, char **argv)
+{
+	json_t *r;
+
+	if (argc != 2)
+		die("usage: bulkhead workload rm NAME");
+	r = req_new("workload.rm");
+	json_object_set_new(r, "name", json_string(argv[1]));
+	return r;
+}
+
+static long parse_pid(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (!*s || *end || v <= 0 || v > 0x7fffffff)
+		die("invalid pid: %s", s);
+	return v;
+}
+
+static json_t *build_workload_add(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"netns", required_argument, NULL, 'n'}, {"pid", required_argument, NULL, 'p'},
+		{"docker", required_argument, NULL, 'D'}, {"iface", required_argument, NULL, 'i'},
+		{"group", required_argument, NULL, 'g'}, {"mode", required_argument, NULL, 'm'},
+		{0},
+	};
+	json_t *r = req_new("workload.add"), *groups = json_array();
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n': json_object_set_new(r, "netns", json_string(optarg)); break;
+		case 'p': json_object_set_new(r, "pid", json_integer(parse_pid(optarg))); break;
+		case 'D': json_object_set_new(r, "docker", json_string(optarg)); break;
+		case 'i': json_object_set_new(r, "iface", json_string(optarg)); break;
+		case 'g': json_array_append_new(groups, json_string(optarg)); break;
+		case 'm': json_object_set_new(r, "mode", json_string(optarg)); break;
+		default: die("usage: bulkhead workload add NAME (--netns NS | --pid PID) "
+			     "[--iface eth0] [--group G]... [--mode M]");
+		}
+	}
+	if (optind != argc - 1)
+		die("usage: bulkhead workload add NAME (--netns NS | --pid PID) [--iface eth0]");
+	json_object_set_new(r, "name", json_string(argv[optind]));
+	json_object_set_new(r, "groups", groups);
+	return r;
+}
+
+static const struct command commands[] = {
+	{"status", "status", build_status, print_status},
+	{"workload add", "workload add NAME (--netns NS | --pid PID) [--iface eth0] "
+			 "[--group G]... [--mode M]", build_workload_add, NULL},
+	{"workload rm", "workload rm NAME", build_workload_rm, NULL},
+	{"workload list", "workload list", build_workload_list, print_workloads},
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: bulkhead [--socket PATH] [--json] COMMAND ...\n\n"
+		   "Talks to bulkheadd (socket also from $BULKHEAD_SOCKET).\n\ncommands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %s\n", commands[i].usage);
+}
+
+/* Match the longest command whose words prefix argv; returns words consumed. */
+static const struct command *find_command(int argc, char **argv, int *used)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		char words[64], *save, *w;
+		int n = 0, ok = 1;
+
+		snprintf(words, sizeof(words), "%s", commands[i].words);
+		for (w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save), n++)
+			if (n >= argc || strcmp(argv[n], w) != 0)
+				ok = 0;
+		if (ok) {
+			*used = n;
+			return &commands[i];
+		}
+	}
+	return NULL;
+}
+
+static void print_result(const struct cli *c, const struct command *cmd, json_t *resp)
+{
+	json_t *result = json_object_get(resp, "result");
+
+	if (c->json) {
+		json_dumpf(result ? result : json_object(), stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else if (cmd->print && result) {
+		cmd->print(result);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"socket", required_argument, NULL, 's'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	struct cli c = {.socket_path = getenv("BULKHEAD_SOCKET")};
+	const struct command *cmd;
+	json_t *req, *resp;
+	int opt, used;
+
+	if (!c.socket_path || !*c.socket_path)
+		c.socket_path = "/run/bulkhead/bulkhead.sock";
+	while ((opt = getopt_long(argc, argv, "+hj", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's': c.socket_path = optarg; break;
+		case 'j': c.json = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = find_command(argc, argv, &used);
+	if (!cmd)
+		die("unknown command: %s (see bulkhead --help)", argv[0]);
+	/* Builders see their last command word as argv[0], as getopt expects. */
+	req = cmd->build(argc - used + 1, argv + used - 1);
+	resp = cli_call(&c, req);
+	json_decref(req);
+	if (!json_is_true(json_object_get(resp, "ok")))
+		die("%s", json_string_value(json_object_get(resp, "error"))
+				  ? json_string_value(json_object_get(resp, "error"))
+				  : "request failed");
+	print_result(&c, cmd, resp);
+	json_decref(resp);
+	return 0;
+}

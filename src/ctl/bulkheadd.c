@@ -1,2 +1,164 @@
-/* placeholder: replaced by the real implementation */
-int main(void){return 0;}
+/*
+ * bulkheadd.c - the enforcer daemon's entry point: options, daemonising,
+ * and the guarantee that a started daemon reports "ready" only once its
+ * socket serves requests (so scripts can run `bulkheadd && bulkhead ...`).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: bulkheadd [--foreground] [--state-dir DIR] [--socket PATH]\n"
+		"                 [--driver auto|ebpf|tc|tap] [--fail open|closed]\n"
+		"                 [--metrics ADDR:PORT] [--enforcer-netns NAME] [--workers N]\n"
+		"                 [--debug]\n\n"
+		"bulkhead's enforcer: pulls workload ports inline through its data path.\n\n"
+		"  --foreground          stay in the foreground, log to stderr\n"
+		"  --state-dir DIR       workloads and policy (default /var/lib/bulkhead)\n"
+		"  --socket PATH         control socket (default /run/bulkhead/bulkhead.sock)\n"
+		"  --driver NAME         steering driver (default auto: ebpf)\n"
+		"  --fail open|closed    traffic of pulled ports while no dp runs (default closed)\n"
+		"  --metrics ADDR:PORT   Prometheus endpoint (off by default)\n"
+		"  --enforcer-netns NAME network namespace bulkheadd owns (default bulkhead)\n"
+		"  --workers N           dp worker threads (default: one per CPU)\n");
+}
+
+static int parse_args(int argc, char **argv, struct bh_config *cfg)
+{
+	static const struct option opts[] = {
+		{"foreground", no_argument, NULL, 'f'},
+		{"state-dir", required_argument, NULL, 's'},
+		{"socket", required_argument, NULL, 'S'},
+		{"driver", required_argument, NULL, 'd'},
+		{"fail", required_argument, NULL, 'F'},
+		{"metrics", required_argument, NULL, 'm'},
+		{"enforcer-netns", required_argument, NULL, 'n'},
+		{"workers", required_argument, NULL, 'w'},
+		{"debug", no_argument, NULL, 'D'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': cfg->foreground = true; break;
+		case 's': cfg->state_dir = optarg; break;
+		case 'S': cfg->socket_path = optarg; break;
+		case 'd': cfg->driver = optarg; break;
+		case 'F': cfg->fail_mode = optarg; break;
+		case 'm': cfg->metrics = optarg; break;
+		case 'n': cfg->enf_netns = optarg; break;
+		case 'w': cfg->workers = atoi(optarg); break;
+		case 'D': bh_log_set_level(BH_LOG_DEBUG); break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return -EINVAL;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "bulkheadd: unexpected argument: %s\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (strcmp(cfg->driver, "auto") && strcmp(cfg->driver, "ebpf") &&
+	    strcmp(cfg->driver, "tc") && strcmp(cfg->driver, "tap")) {
+		fprintf(stderr, "bulkheadd: unknown driver %s (auto|ebpf|tc|tap)\n", cfg->driver);
+		return -EINVAL;
+	}
+	if (strcmp(cfg->fail_mode, "open") && strcmp(cfg->fail_mode, "closed")) {
+		fprintf(stderr, "bulkheadd: --fail takes open or closed\n");
+		return -EINVAL;
+	}
+	if (cfg->workers < 0 || cfg->workers > 64) {
+		fprintf(stderr, "bulkheadd: --workers takes 0..64\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Fork; the parent exits with the child's init status, read from a pipe. */
+static int daemonize(int *ready_fd)
+{
+	int p[2];
+	pid_t pid;
+	char status = 1;
+
+	if (pipe(p) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		close(p[1]);
+		if (read(p[0], &status, 1) != 1)
+			status = 1;
+		_exit(status);
+	}
+	close(p[0]);
+	setsid();
+	*ready_fd = p[1];
+	return 0;
+}
+
+static void report_ready(int fd, char status, const struct bh_config *cfg)
+{
+	char path[4096];
+
+	if (fd < 0)
+		return;
+	if (write(fd, &status, 1) != 1)
+		log_warn("could not report readiness to parent");
+	close(fd);
+	if (status == 0) {
+		/* Detach stdio only now, so init errors above still reached the caller's terminal. */
+		snprintf(path, sizeof(path), "%s/bulkheadd.log", cfg->state_dir);
+		if (!freopen("/dev/null", "r", stdin) || !freopen("/dev/null", "w", stdout) ||
+		    !freopen(path, "a", stderr))
+			log_warn("could not detach stdio");
+		setvbuf(stderr, NULL, _IOLBF, 0);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct bh_config cfg = {
+		.state_dir = "/var/lib/bulkhead",
+		.socket_path = "/run/bulkhead/bulkhead.sock",
+		.driver = "auto",
+		.fail_mode = "closed",
+		.enf_netns = "bulkhead",
+	};
+	static struct bh_daemon d;
+	char err[512] = "";
+	int ready_fd = -1;
+
+	if (parse_args(argc, argv, &cfg) < 0)
+		return 2;
+	if (geteuid() != 0) {
+		fprintf(stderr, "bulkheadd: must run as root\n");
+		return 1;
+	}
+	if (!cfg.foreground && daemonize(&ready_fd) < 0) {
+		perror("bulkheadd: fork");
+		return 1;
+	}
+	if (daemon_init(&d, &cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "bulkheadd: %s\n", err);
+		daemon_shutdown(&d);
+		report_ready(ready_fd, 1, &cfg);
+		return 1;
+	}
+	log_info("ready: socket %s, enforcer netns %s", cfg.socket_path, cfg.enf_netns);
+	report_ready(ready_fd, 0, &cfg);
+	daemon_run(&d);
+	daemon_shutdown(&d);
+	log_info("stopped");
+	return 0;
+}

@@ -1,1 +1,184 @@
-/* placeholder: replaced by the real implementation */
+/*
+ * daemon.c - bulkheadd's life cycle: bring up the enforcer netns, the dp
+ * port, steering and the dp; serve the control socket; and on the way out
+ * give every workload its port back before anything else is torn down.
+ */
+#include "daemon.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "ctl-socket.h"
+#include "dp/dp.h"
+#include "log.h"
+#include "netns.h"
+#include "state.h"
+#include "steer/steer.h"
+#include "wire/wire.h"
+
+#define DP_DEV "bh-dp"
+#define DPP_DEV "bh-dpp"
+
+static int init_enforcer(struct bh_daemon *d, char *err, size_t errlen)
+{
+	int rc;
+
+	d->enf_fd = netns_ensure_named(d->cfg.enf_netns);
+	if (d->enf_fd < 0) {
+		snprintf(err, errlen, "enforcer netns %s: %s", d->cfg.enf_netns,
+			 strerror(-d->enf_fd));
+		return d->enf_fd;
+	}
+	rc = wire_enforcer_setup(d->enf_fd);
+	if (rc < 0) {
+		snprintf(err, errlen, "enforcer netns %s setup: %s", d->cfg.enf_netns,
+			 strerror(-rc));
+		return rc;
+	}
+	return wire_dp_create(d->enf_fd, DP_DEV, DPP_DEV, &d->dp_ifindex, &d->dpp_ifindex, err,
+			      errlen);
+}
+
+static int init_datapath(struct bh_daemon *d, char *err, size_t errlen)
+{
+	struct steer_config sc = {
+		.driver = d->cfg.driver,
+		.enf_netns_fd = d->enf_fd,
+		.enf_netns_name = d->cfg.enf_netns,
+		.dp_ifindex = d->dp_ifindex,
+		.dpp_ifindex = d->dpp_ifindex,
+		.dp_name = DP_DEV,
+		.dpp_name = DPP_DEV,
+	};
+	struct dp_config dc = {
+		.enf_netns_fd = d->enf_fd,
+		.dp_ifindex = d->dp_ifindex,
+		.workers = d->cfg.workers,
+	};
+	int rc;
+
+	rc = steer_open(&d->steer, &sc, err, errlen);
+	if (rc < 0)
+		return rc;
+	log_info("steering: %s (%s)", steer_name(d->steer), steer_why(d->steer));
+	rc = dp_new(&d->dp, &dc);
+	if (rc == 0)
+		rc = dp_start(d->dp);
+	if (rc < 0)
+		snprintf(err, errlen, "dp start: %s", strerror(-rc));
+	return rc;
+}
+
+int daemon_init(struct bh_daemon *d, const struct bh_config *cfg, char *err, size_t errlen)
+{
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	d->cfg = *cfg;
+	d->enf_fd = -1;
+	d->started_at = (long long)time(NULL);
+	rc = state_dir_ensure(cfg->state_dir);
+	if (rc < 0) {
+		snprintf(err, errlen, "state dir %s: %s", cfg->state_dir, strerror(-rc));
+		return rc;
+	}
+	rc = ctl_server_open(&d->ctl, cfg->socket_path, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = init_enforcer(d, err, errlen);
+	if (rc == 0)
+		rc = init_datapath(d, err, errlen);
+	if (rc == 0)
+		rc = wl_load(d, err, errlen);
+	return rc;
+}
+
+static int signal_fd(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static json_t *handle_cb(void *ctx, json_t *req)
+{
+	return daemon_handle(ctx, req);
+}
+
+int daemon_run(struct bh_daemon *d)
+{
+	int sfd = signal_fd();
+
+	if (sfd < 0)
+		return -errno;
+	while (!d->stop) {
+		if (ctl_server_poll(d->ctl, 1000, sfd, handle_cb, d) == 1) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGHUP) {
+				log_info("signal %u: stopping", si.ssi_signo);
+				d->stop = 1;
+			}
+		}
+	}
+	close(sfd);
+	return 0;
+}
+
+void daemon_shutdown(struct bh_daemon *d)
+{
+	bool all_restored = true;
+	char err[256];
+
+	for (struct workload *w = d->workloads; w; w = w->next) {
+		if (w->pulled && wl_remove(d, w->name, false, err, sizeof(err)) < 0) {
+			log_err("workload %s: %s", w->name, err);
+			all_restored = false;
+		}
+	}
+	if (d->workloads)
+		wl_save(d);
+	if (d->dp) {
+		dp_stop(d->dp);
+		dp_free(d->dp);
+	}
+	if (d->steer)
+		steer_close(d->steer);
+	if (d->enf_fd >= 0) {
+		wire_dp_destroy(d->enf_fd, DP_DEV);
+		close(d->enf_fd);
+		/* A port we could not restore still lives there: keep it for the next start. */
+		if (all_restored)
+			netns_remove_named(d->cfg.enf_netns);
+	}
+	ctl_server_close(d->ctl);
+	while (d->workloads) {
+		struct workload *w = d->workloads;
+
+		d->workloads = w->next;
+		free(w);
+	}
+}
+
+json_t *daemon_handle(struct bh_daemon *d, json_t *req)
+{
+	const char *cmd = json_string_value(json_object_get(req, "cmd"));
+	const struct cmd_entry *e = cmd_lookup(cmd);
+
+	if (!e)
+		return ctl_error("unknown command: %s", cmd);
+	return e->fn(d, req);
+}

@@ -1,0 +1,167 @@
+/*
+ * cmd-workload.c - workload add/rm/list and status over the control socket.
+ *
+ * Every request is validated completely before anything is changed, so a
+ * bad request gets its one-line error and leaves the daemon as it was.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "ctl-socket.h"
+#include "daemon.h"
+#include "dp/dp.h"
+#include "steer/steer.h"
+
+static bool valid_name(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	if (!s || !*s)
+		return false;
+	for (; s[n]; n++)
+		if (!isalnum((unsigned char)s[n]) && !strchr("_.-", s[n]))
+			return false;
+	return n < max;
+}
+
+static json_t *parse_target(json_t *req, struct workload *w)
+{
+	const char *netns = req_str(req, "netns");
+	json_t *pid = json_object_get(req, "pid");
+
+	if ((netns != NULL) == (pid != NULL))
+		return ctl_error("exactly one of --netns or --pid is required");
+	if (netns) {
+		if (!valid_name(netns, WL_NAME_MAX))
+			return ctl_error("invalid netns name: %s", netns);
+		w->kind = WL_NETNS_NAME;
+		snprintf(w->netns, sizeof(w->netns), "%s", netns);
+		return NULL;
+	}
+	if (!json_is_integer(pid) || json_integer_value(pid) <= 0 ||
+	    json_integer_value(pid) > 0x7fffffff)
+		return ctl_error("invalid pid");
+	w->kind = WL_NETNS_PID;
+	w->pid = (pid_t)json_integer_value(pid);
+	return NULL;
+}
+
+static json_t *parse_groups(json_t *req, struct workload *w)
+{
+	json_t *groups = json_object_get(req, "groups"), *g;
+	size_t i;
+
+	if (groups && !json_is_array(groups))
+		return ctl_error("groups must be a list");
+	json_array_foreach(groups, i, g) {
+		const char *name = json_string_value(g);
+
+		if (!valid_name(name, WL_NAME_MAX))
+			return ctl_error("invalid group name");
+		if (w->ngroups >= WL_MAX_GROUPS)
+			return ctl_error("too many groups (limit %d)", WL_MAX_GROUPS);
+		snprintf(w->groups[w->ngroups++], WL_NAME_MAX, "%s", name);
+	}
+	return NULL;
+}
+
+json_t *cmd_workload_add(struct bh_daemon *d, json_t *req)
+{
+	const char *name = req_str(req, "name");
+	const char *iface = req_str(req, "iface");
+	struct workload w = {0};
+	char err[256] = "";
+	json_t *e;
+
+	if (!valid_name(name, WL_NAME_MAX))
+		return ctl_error("invalid workload name (letters, digits, '_', '.', '-'; "
+				 "at most %d)", WL_NAME_MAX - 1);
+	snprintf(w.name, sizeof(w.name), "%s", name);
+	if (!iface)
+		iface = "eth0";
+	if (!valid_name(iface, IFNAMSIZ))
+		return ctl_error("invalid interface name: %s", iface);
+	snprintf(w.iface, sizeof(w.iface), "%s", iface);
+	if ((e = parse_target(req, &w)) || (e = parse_groups(req, &w)))
+		return e;
+	if (wl_add(d, &w, err, sizeof(err)) < 0)
+		return ctl_error("%s", err);
+	return ctl_ok(wl_to_json(d, wl_find(d, name), false));
+}
+
+json_t *cmd_workload_rm(struct bh_daemon *d, json_t *req)
+{
+	const char *name = req_str(req, "name");
+	char err[256] = "";
+
+	if (!name)
+		return ctl_error("workload name required");
+	if (wl_remove(d, name, true, err, sizeof(err)) < 0)
+		return ctl_error("%s", err);
+	return ctl_ok(NULL);
+}
+
+static json_t *port_stats_json(struct bh_daemon *d, const struct workload *w)
+{
+	static const char *reasons[DP_DROP__MAX] = {"decode", "truncated", "no_port",
+						     "policy", "tx", "session_full"};
+	struct dp_port_stats st;
+	json_t *drops = json_object();
+
+	dp_port_stats(d->dp, w->port_idx, &st);
+	for (int i = 0; i < DP_DROP__MAX; i++)
+		json_object_set_new(drops, reasons[i], json_integer((json_int_t)st.drops[i]));
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+			 "packets_out", (json_int_t)st.packets[DP_DIR_EGRESS],
+			 "packets_in", (json_int_t)st.packets[DP_DIR_INGRESS],
+			 "bytes_out", (json_int_t)st.bytes[DP_DIR_EGRESS],
+			 "bytes_in", (json_int_t)st.bytes[DP_DIR_INGRESS],
+			 "sessions", (json_int_t)st.sessions,
+			 "sessions_active", (json_int_t)st.sessions_active, "drops", drops);
+}
+
+static json_t *workloads_json(struct bh_daemon *d)
+{
+	json_t *arr = json_array();
+
+	for (struct workload *w = d->workloads; w; w = w->next) {
+		json_t *j = wl_to_json(d, w, false);
+
+		if (w->pulled) {
+			json_object_set_new(j, "vin", json_string(w->port.vin));
+			json_object_set_new(j, "vex", json_string(w->port.vex));
+		}
+		json_object_set_new(j, "driver", json_string(steer_name(d->steer)));
+		json_object_set_new(j, "stats", port_stats_json(d, w));
+		json_array_append_new(arr, j);
+	}
+	return arr;
+}
+
+json_t *cmd_workload_list(struct bh_daemon *d, json_t *req)
+{
+	(void)req;
+	return ctl_ok(workloads_json(d));
+}
+
+json_t *cmd_status(struct bh_daemon *d, json_t *req)
+{
+	struct dp_global_stats g;
+
+	(void)req;
+	dp_global_stats(d->dp, &g);
+	return ctl_ok(json_pack(
+		"{s:s, s:s, s:s, s:s, s:i, s:I, s:o, s:o}", "enforcer_netns", d->cfg.enf_netns,
+		"driver", steer_name(d->steer), "driver_reason", steer_why(d->steer), "fail",
+		d->cfg.fail_mode, "workers", dp_worker_count(d->dp), "uptime_s",
+		(json_int_t)(time(NULL) - d->started_at), "dp",
+		json_pack("{s:I, s:I, s:I, s:I}", "rx_packets", (json_int_t)g.rx_packets,
+			  "tx_packets", (json_int_t)g.tx_packets, "ring_drops",
+			  (json_int_t)g.ring_drops, "sessions_active",
+			  (json_int_t)g.sessions_active),
+		"workloads", workloads_json(d)));
+}

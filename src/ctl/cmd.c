@@ -1,0 +1,27 @@
+/*
+ * cmd.c - the table of control commands.  Kept in one place so the protocol
+ * a client can speak is readable at a glance.
+ */
+#include "cmd.h"
+
+#include <string.h>
+
+static const struct cmd_entry commands[] = {
+	{"status", cmd_status},
+	{"workload.add", cmd_workload_add},
+	{"workload.rm", cmd_workload_rm},
+	{"workload.list", cmd_workload_list},
+};
+
+const struct cmd_entry *cmd_lookup(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+const char *req_str(json_t *req, const char *key)
+{
+	return json_string_value(json_object_get(req, key));
+}

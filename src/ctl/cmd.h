@@ -1,0 +1,26 @@
+/*
+ * cmd.h - the control protocol's commands: name -> handler.
+ */
+#ifndef BH_CMD_H
+#define BH_CMD_H
+
+#include <jansson.h>
+
+struct bh_daemon;
+
+struct cmd_entry {
+	const char *name;
+	json_t *(*fn)(struct bh_daemon *d, json_t *req);
+};
+
+const struct cmd_entry *cmd_lookup(const char *name);
+
+json_t *cmd_status(struct bh_daemon *d, json_t *req);
+json_t *cmd_workload_add(struct bh_daemon *d, json_t *req);
+json_t *cmd_workload_rm(struct bh_daemon *d, json_t *req);
+json_t *cmd_workload_list(struct bh_daemon *d, json_t *req);
+
+/* Request field helpers: a string field or NULL. */
+const char *req_str(json_t *req, const char *key);
+
+#endif

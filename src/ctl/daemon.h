@@ -1,0 +1,83 @@
+/*
+ * daemon.h - bulkheadd's context: one struct owns every table of the
+ * control plane, and only the control thread touches it.
+ */
+#ifndef BH_DAEMON_H
+#define BH_DAEMON_H
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "portmac.h"
+#include "wire/wire-t.h"
+
+struct steer;
+struct dp;
+struct ctl_server;
+
+struct bh_config {
+	bool foreground;
+	const char *state_dir;
+	const char *socket_path;
+	const char *driver;      /* auto|ebpf|tc|tap */
+	const char *fail_mode;   /* open|closed */
+	const char *metrics;     /* ADDR:PORT or NULL */
+	const char *enf_netns;
+	int workers;
+};
+
+enum wl_netns_kind { WL_NETNS_NAME, WL_NETNS_PID };
+
+#define WL_NAME_MAX 64
+#define WL_MAX_GROUPS 16
+
+struct workload {
+	uint32_t id;
+	char name[WL_NAME_MAX];
+	enum wl_netns_kind kind;
+	char netns[WL_NAME_MAX]; /* WL_NETNS_NAME */
+	pid_t pid;               /* WL_NETNS_PID */
+	char iface[IFNAMSIZ];
+	int ngroups;
+	char groups[WL_MAX_GROUPS][WL_NAME_MAX];
+	int mode;                /* enum bh_mode */
+	uint16_t port_idx;
+	bool pulled;
+	struct wire_port port;
+	struct workload *next;
+};
+
+struct bh_daemon {
+	struct bh_config cfg;
+	int enf_fd;
+	int dp_ifindex, dpp_ifindex;
+	struct steer *steer;
+	struct dp *dp;
+	struct ctl_server *ctl;
+	struct workload *workloads;   /* list; few hundred at most */
+	uint32_t next_wl_id;
+	uint8_t port_used[BH_MAX_PORTS];
+	volatile int stop;
+	long long started_at;
+};
+
+int daemon_init(struct bh_daemon *d, const struct bh_config *cfg, char *err, size_t errlen);
+int daemon_run(struct bh_daemon *d);
+/* Restore every pulled port, tear down the dp and the enforcer netns. */
+void daemon_shutdown(struct bh_daemon *d);
+
+/* Dispatch one request object; returns a new response object. */
+json_t *daemon_handle(struct bh_daemon *d, json_t *req);
+
+/* Workload table (workload.c). */
+struct workload *wl_find(struct bh_daemon *d, const char *name);
+int wl_add(struct bh_daemon *d, struct workload *tmpl, char *err, size_t errlen);
+int wl_remove(struct bh_daemon *d, const char *name, bool forget, char *err, size_t errlen);
+int wl_save(struct bh_daemon *d);
+int wl_load(struct bh_daemon *d, char *err, size_t errlen);
+json_t *wl_to_json(const struct bh_daemon *d, const struct workload *w, bool with_port);
+
+#endif

@@ -1,0 +1,179 @@
+/*
+ * policy-t.h - types of the policy area (no functions).
+ *
+ * The source model (groups, rules, workloads) is what the operator edits; the
+ * compiled policy is an opaque, immutable snapshot of it that the dp evaluates
+ * from many threads.  The types the dp needs on its hot path (query, verdict)
+ * live here so dp code can include them without jansson or the model API.
+ */
+#ifndef BH_POLICY_T_H
+#define BH_POLICY_T_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Group, workload and app names: [A-Za-z0-9_.-]{1,63}, plus the NUL. */
+#define POLICY_NAME_MAX 64
+/* Rule ids: user rules 1..10000, learned rules from 10001 up (DESIGN §2). */
+#define POLICY_USER_ID_MAX 10000u
+#define POLICY_LEARN_ID_MIN 10001u
+/* Port entries in one rule ("tcp/80,tcp/443,..."). */
+#define POLICY_PORTS_MAX 64
+/* Longest text a port list formats to: 64 x "tcp/65535-65535,". */
+#define POLICY_PORTS_STRLEN (POLICY_PORTS_MAX * 16)
+
+/* Mode of a workload; 0 is discover so a zeroed port means discover. */
+enum bh_mode {
+	BH_MODE_DISCOVER = 0,
+	BH_MODE_MONITOR,
+	BH_MODE_PROTECT,
+	BH_MODE_QUARANTINE,
+	BH_MODE__MAX
+};
+
+/* What a rule says. */
+enum policy_action { POLICY_ACTION_ALLOW = 0, POLICY_ACTION_DENY };
+
+/* What the dp does with a new session at one end. */
+enum policy_result { POLICY_ALLOW = 0, POLICY_BLOCK };
+
+/* From the workload's point of view; same values as enum dp_dir. */
+enum policy_dir {
+	POLICY_EGRESS = 0,  /* this workload is the client / sender */
+	POLICY_INGRESS = 1, /* this workload is the server / receiver */
+};
+
+/* L4 protocol of a session; ICMPv6 is POLICY_PROTO_ICMP. */
+enum policy_proto {
+	POLICY_PROTO_TCP = 0,
+	POLICY_PROTO_UDP,
+	POLICY_PROTO_ICMP,
+	POLICY_PROTO_OTHER,
+	POLICY_PROTO__MAX
+};
+
+/* Protocol of one port spec entry; ANY matches every protocol and port. */
+enum policy_port_proto {
+	POLICY_PORT_ANY = 0,
+	POLICY_PORT_TCP,
+	POLICY_PORT_UDP,
+	POLICY_PORT_ICMP,
+};
+
+/* One entry of a port spec: "tcp/80" is {TCP, 80, 80}; "tcp/any" {TCP, 0, 65535}. */
+struct policy_port {
+	uint8_t proto; /* enum policy_port_proto */
+	uint16_t lo;
+	uint16_t hi;
+};
+
+/* An IPv4 (first 4 bytes used) or IPv6 address, network byte order. */
+struct policy_addr {
+	uint8_t family; /* AF_INET or AF_INET6 */
+	uint8_t a[16];
+};
+
+struct policy_cidr {
+	struct policy_addr addr; /* host bits are zero */
+	uint8_t plen;
+};
+
+/* A defined group: its members are workloads that name it, plus its CIDRs. */
+struct policy_group {
+	char name[POLICY_NAME_MAX];
+	struct policy_cidr *cidrs;
+	size_t n_cidrs;
+	char **fqdns; /* stored only: matching needs DNS snooping */
+	size_t n_fqdns;
+};
+
+struct policy_rule {
+	uint32_t id;
+	char from[POLICY_NAME_MAX];
+	char to[POLICY_NAME_MAX];
+	struct policy_port *ports; /* never empty: "any" is one POLICY_PORT_ANY entry */
+	size_t n_ports;
+	char **apps; /* stored only: a rule with apps is not evaluated until DPI lands */
+	size_t n_apps;
+	enum policy_action action;
+	bool learned;
+	int64_t created;  /* unix seconds, 0 = unknown */
+	int64_t last_hit; /* unix seconds, 0 = never */
+};
+
+struct policy_workload {
+	uint32_t id;
+	char name[POLICY_NAME_MAX]; /* also its implicit group */
+	char **groups;              /* explicit groups */
+	size_t n_groups;
+	struct policy_addr *addrs;
+	size_t n_addrs;
+	enum bh_mode mode;
+};
+
+/* Input of policy_group_add(). */
+struct policy_group_spec {
+	const char *name;
+	const char *const *cidrs; /* "10.0.0.0/8", "fd00::/8", "10.1.2.3" (= /32) */
+	size_t n_cidrs;
+	const char *const *fqdns;
+	size_t n_fqdns;
+};
+
+/* Input of policy_rule_add(); strings as typed on the CLI. */
+struct policy_rule_spec {
+	uint32_t id;       /* 0 = next free user id */
+	const char *from;
+	const char *to;
+	const char *ports; /* NULL or "" = "any" */
+	const char *const *apps;
+	size_t n_apps;
+	const char *action; /* "allow" | "deny" */
+	bool learned;       /* only with an explicit id >= POLICY_LEARN_ID_MIN */
+	int64_t created;
+	int64_t last_hit;
+};
+
+/* Input of policy_workload_set(). */
+struct policy_workload_spec {
+	uint32_t id;
+	const char *name;
+	const char *const *groups;
+	size_t n_groups;
+	const struct policy_addr *addrs;
+	size_t n_addrs;
+	enum bh_mode mode;
+};
+
+/* One end of a new session, as the dp sees it. */
+struct policy_query {
+	uint32_t wl_id;        /* workload at THIS end */
+	uint8_t dir;           /* enum policy_dir */
+	uint8_t proto;         /* enum policy_proto */
+	uint16_t port;         /* server (destination) port; ignored for icmp/other */
+	struct policy_addr peer; /* address of the other end */
+};
+
+struct policy_verdict {
+	enum policy_result action;
+	bool violation;    /* log as a violation */
+	bool learn;        /* discover mode, no rule: caller should call policy_learn() */
+	uint32_t rule_id;  /* rule that decided; 0 = mode default */
+	enum bh_mode mode; /* mode at this end */
+	const char *reason; /* static string: "rule", "default", "quarantine", "unknown workload" */
+};
+
+/* A learned rule to create, derived from a query (see policy_learn_req_fill()). */
+struct policy_learn_req {
+	char from[POLICY_NAME_MAX]; /* client workload name or "external" */
+	char to[POLICY_NAME_MAX];   /* server workload name or "external" */
+	uint8_t proto;              /* enum policy_proto */
+	uint16_t port;
+};
+
+/* Opaque: the mutable source model and the immutable compiled policy. */
+struct policy_model;
+struct policy;
+
+#endif

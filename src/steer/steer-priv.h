@@ -1,0 +1,43 @@
+/*
+ * steer-priv.h - what the steer dispatcher and its drivers share, nothing else includes it.
+ *
+ * struct steer is the context every call gets: the chosen driver's ops, its private state,
+ * and a copy of the configuration (names copied, netns fd dup'ed) so the caller's strings and
+ * fd may go away after steer_open().
+ */
+#ifndef BH_STEER_PRIV_H
+#define BH_STEER_PRIV_H
+
+#include <net/if.h>
+
+#include "steer.h"
+
+struct steer;
+
+struct steer_ops {
+	const char *name;
+	int (*open)(struct steer *s, char *err, size_t errlen);
+	void (*close)(struct steer *s);
+	int (*attach)(struct steer *s, const struct steer_port *p);
+	int (*detach)(struct steer *s, const struct steer_port *p);
+};
+
+struct steer {
+	const struct steer_ops *ops;
+	void *priv;                 /* the driver's own state */
+	char why[128];
+	int enf_netns_fd;           /* our own dup */
+	char enf_netns_name[64];
+	int dp_ifindex;
+	int dpp_ifindex;
+	char dp_name[IF_NAMESIZE];
+	char dpp_name[IF_NAMESIZE];
+};
+
+extern const struct steer_ops steer_ebpf_ops;
+extern const struct steer_ops steer_tc_ops;
+
+/* 0 when p names a usable port (index in range, both ifindexes set). */
+int steer_port_check(const struct steer_port *p);
+
+#endif
