@@ -18,8 +18,8 @@
 struct steer_port_val {
 	__u32 vin_ifindex; /* enforcer netns end toward the workload's new eth0 */
 	__u32 vex_ifindex; /* the workload's original veth end, peer on the bridge */
-	__u8 mac[6];       /* the workload's MAC */
-	__u8 active;       /* 0: the slot is free, every frame for it is dropped */
+	__u8 mac[6];	   /* the workload's MAC */
+	__u8 active;	   /* 0: the slot is free, every frame for it is dropped */
 	__u8 pad;
 };
 
@@ -42,13 +42,13 @@ struct steer_cfg_val {
 
 /* stats[i]: per-CPU __u64 packet counters; userspace sums the CPUs. */
 enum steer_stat {
-	STEER_ST_TO_DP,            /* IP frames from vin/vex redirected to the dp port */
+	STEER_ST_TO_DP,		    /* IP frames from vin/vex redirected to the dp port */
 	STEER_ST_PASSTHROUGH_NONIP, /* ARP & co. passed vin <-> vex directly */
-	STEER_ST_DROPPED_SPOOF,    /* vin: source MAC is not the workload's, or DA is a marker */
-	STEER_ST_DROPPED_UNKNOWN,  /* unknown device/port, runt frame, unicast not for us */
-	STEER_ST_RETURNED_VIN,     /* from the dp, restored and sent toward the workload */
-	STEER_ST_RETURNED_VEX,     /* from the dp, restored and sent toward the bridge */
-	STEER_ST_DROPPED_RETURN,   /* from the dp without a valid marker */
+	STEER_ST_DROPPED_SPOOF,	    /* vin: source MAC is not the workload's, or DA is a marker */
+	STEER_ST_DROPPED_UNKNOWN,   /* unknown device/port, runt frame, unicast not for us */
+	STEER_ST_RETURNED_VIN,	    /* from the dp, restored and sent toward the workload */
+	STEER_ST_RETURNED_VEX,	    /* from the dp, restored and sent toward the bridge */
+	STEER_ST_DROPPED_RETURN,    /* from the dp without a valid marker */
 	STEER_ST_MAX,
 };
 

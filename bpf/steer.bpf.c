@@ -61,8 +61,7 @@ static __always_inline int mac_is_bcast(const __u8 *m)
 }
 
 /* The active port behind the device the frame came in on, if it has the expected role. */
-static __always_inline struct steer_port_val *port_of(struct __sk_buff *skb, __u8 role,
-						      __u32 *idx)
+static __always_inline struct steer_port_val *port_of(struct __sk_buff *skb, __u8 role, __u32 *idx)
 {
 	__u32 ifindex = skb->ifindex;
 	struct steer_iface_val *ifc;

@@ -4,7 +4,8 @@
  * It owns the loaded steer.bpf.o (maps + programs) for the life of the daemon and the tc hooks
  * it makes: ingress on the dp pair at open, ingress on each port's vin and vex at attach.
  * Filters are attached with a fixed handle/priority and BPF_TC_F_REPLACE, so a daemon that
- * restarts after a crash replaces the filters the dead one left instead of stacking new ones.
+ * restarts after a crash replaces the filters the dead one left instead of stacking new ones
+ * (clsact itself comes from steer_clsact_ensure(), which keeps an existing one quietly).
  * libbpf's tc calls open their netlink socket in the calling thread's netns, hence the
  * netns_enter()/netns_leave() around every one of them.
  */
@@ -39,10 +40,8 @@ static int hook_attach(int ifindex, const struct bpf_program *prog)
 		    .prog_fd = bpf_program__fd(prog), .flags = BPF_TC_F_REPLACE);
 	int rc;
 
-	rc = bpf_tc_hook_create(&hook);
-	if (rc < 0 && rc != -EEXIST)
-		return rc;
-	return bpf_tc_attach(&hook, &opts);
+	rc = steer_clsact_ensure(ifindex);
+	return rc < 0 ? rc : bpf_tc_attach(&hook, &opts);
 }
 
 /* Remove our filter; a device or hook that is already gone is not an error. */

@@ -24,9 +24,9 @@ struct steer_ops {
 
 struct steer {
 	const struct steer_ops *ops;
-	void *priv;                 /* the driver's own state */
+	void *priv; /* the driver's own state */
 	char why[128];
-	int enf_netns_fd;           /* our own dup */
+	int enf_netns_fd; /* our own dup */
 	char enf_netns_name[64];
 	int dp_ifindex;
 	int dpp_ifindex;
@@ -36,6 +36,12 @@ struct steer {
 
 extern const struct steer_ops steer_ebpf_ops;
 extern const struct steer_ops steer_tc_ops;
+
+struct nlmsghdr;
+/* Send one rtnetlink request (REQUEST|ACK added) in the current netns; 0 or the kernel's -errno. */
+int steer_nl_request(struct nlmsghdr *nlh);
+/* Create clsact on ifindex, or keep the one there with its filters. */
+int steer_clsact_ensure(int ifindex);
 
 /* 0 when p names a usable port (index in range, both ifindexes set). */
 int steer_port_check(const struct steer_port *p);

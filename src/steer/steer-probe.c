@@ -19,11 +19,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "steer-priv.h"
 #include "steer-probe.h"
-#include "steer.h"
 
 /* True when /lib/modules/<release>/modules.dep lists act_<kind>.ko. */
 static bool module_on_disk(const char *kind)
@@ -51,14 +50,12 @@ static bool module_on_disk(const char *kind)
 	return found;
 }
 
-static void put_get_request(struct nlmsghdr *nlh, const char *kind, unsigned int seq)
+static void put_get_request(struct nlmsghdr *nlh, const char *kind)
 {
 	struct nlattr *tab, *act;
 	struct tcamsg *t;
 
 	nlh->nlmsg_type = RTM_GETACTION;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = seq;
 	t = mnl_nlmsg_put_extra_header(nlh, sizeof(*t));
 	t->tca_family = AF_UNSPEC;
 	tab = mnl_attr_nest_start(nlh, TCA_ACT_TAB);
@@ -69,46 +66,17 @@ static void put_get_request(struct nlmsghdr *nlh, const char *kind, unsigned int
 	mnl_attr_nest_end(nlh, tab);
 }
 
-/* The kernel's answer to the GET: 0 (found), or the -errno of its NLMSG_ERROR. */
-static int ask(struct mnl_socket *nl, const char *kind)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	unsigned int seq = (unsigned int)time(NULL), portid;
-	struct nlmsghdr *nlh;
-	ssize_t n;
-	int rc;
-
-	nlh = mnl_nlmsg_put_header(buf);
-	put_get_request(nlh, kind, seq);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	portid = mnl_socket_get_portid(nl);
-	do {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		rc = mnl_cb_run(buf, n, seq, portid, NULL, NULL);
-	} while (rc == MNL_CB_OK);
-	return rc == MNL_CB_ERROR ? -errno : 0;
-}
-
 int steer_probe_action(const char *kind)
 {
-	struct mnl_socket *nl;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
 	int rc;
 
 	if (!kind || !*kind || strlen(kind) >= IF_NAMESIZE || strchr(kind, '/'))
 		return -EINVAL;
-	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (!nl)
-		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		rc = -errno;
-		mnl_socket_close(nl);
-		return rc;
-	}
-	rc = ask(nl, kind);
-	mnl_socket_close(nl);
+	nlh = mnl_nlmsg_put_header(buf);
+	put_get_request(nlh, kind);
+	rc = steer_nl_request(nlh);
 	if (rc == 0 || rc == -ENOENT)
 		return 1;
 	if (rc == -EINVAL)

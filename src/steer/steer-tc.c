@@ -2,15 +2,16 @@
  * steer-tc.c - the tc driver: the seed's classic u32 + pedit + mirred rules ("规则1..5").
  *
  * Kept for kernels with act_pedit and for operators who want plain tc rules they can read with
- * `tc filter show`.  Per port, as in the seed: on vex ingress, IPv4/IPv6... (protocol ip, so in
- * fact IPv4 only) unicast to the workload's MAC gets its DA rewritten to the port's unicast
- * marker and is mirrored to the dp return device; the rest is mirrored straight to vin.  On vin
- * ingress, the SA variant.  On the dp return device, two rules per port index restore DA (to vin)
- * or SA (to vex).  Rules are generated as tc(8) batch text by pure functions (unit-tested) and
- * applied with `tc -netns <enforcer> -batch -`.  steer_open() only picks this driver where the
- * probe found act_pedit.
+ * `tc filter show`.  Per port, as in the seed: on vex ingress, IPv4 (`protocol ip`) unicast to
+ * the workload's MAC gets its DA rewritten to the port's unicast marker and is mirrored to the
+ * dp return device; the rest (ARP, IPv6, broadcast and multicast) is mirrored straight to
+ * vin.  On vin ingress, the SA variant.  On the dp return device, two rules per port index
+ * restore DA (to vin) or SA (to vex).  Rules are generated as tc(8) batch text by pure functions
+ * (unit-tested) and applied with `tc -netns <enforcer> -batch -`.  steer_open() only picks this
+ * driver where the probe found act_pedit.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,7 +20,6 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <fcntl.h>
 
 #include "log.h"
 #include "portmac.h"
@@ -88,7 +88,7 @@ static void rule_vex_steer(struct textbuf *t, const struct steer_port *p, const 
 			   const uint8_t *uc, const char *dpp)
 {
 	put(t,
-	    "filter add dev %s parent ffff: pref %u protocol ip u32 match u8 0 1 at -14 "
+	    "filter add dev %s pref %u parent ffff: protocol ip u32 match u8 0 1 at -14 "
 	    "match u16 0x%02x%02x 0xffff at -14 match u32 0x%02x%02x%02x%02x 0xffffffff at -12 "
 	    "action pedit munge offset -14 u16 set 0x%02x%02x munge offset -12 u32 set "
 	    "0x%02x%02x%02x%02x pipe action mirred egress mirror dev %s\n",
@@ -101,7 +101,7 @@ static void rule_vin_steer(struct textbuf *t, const struct steer_port *p, const 
 			   const uint8_t *uc, const char *dpp)
 {
 	put(t,
-	    "filter add dev %s parent ffff: pref %u protocol ip u32 match u8 0 1 at -14 "
+	    "filter add dev %s pref %u parent ffff: protocol ip u32 match u8 0 1 at -14 "
 	    "match u32 0x%02x%02x%02x%02x 0xffffffff at -8 match u16 0x%02x%02x 0xffff at -4 "
 	    "action pedit munge offset -8 u32 set 0x%02x%02x%02x%02x munge offset -4 u16 set "
 	    "0x%02x%02x pipe action mirred egress mirror dev %s\n",
@@ -113,7 +113,7 @@ static void rule_vin_steer(struct textbuf *t, const struct steer_port *p, const 
 static void rule_rest(struct textbuf *t, const char *from, const char *to)
 {
 	put(t,
-	    "filter add dev %s parent ffff: pref %u protocol all u32 match u8 0 0 "
+	    "filter add dev %s pref %u parent ffff: protocol all u32 match u8 0 0 "
 	    "action mirred egress mirror dev %s\n",
 	    from, STEER_TC_PREF_REST, to);
 }
@@ -123,7 +123,7 @@ static void rule_ret_da(struct textbuf *t, const struct steer_port *p, const uin
 			const uint8_t *uc, const char *dpp)
 {
 	put(t,
-	    "filter add dev %s parent ffff: pref %u protocol all u32 "
+	    "filter add dev %s pref %u parent ffff: protocol all u32 "
 	    "match u16 0x%02x%02x 0xffff at -14 match u32 0x%02x%02x%02x%02x 0xffffffff at -12 "
 	    "action pedit munge offset -14 u16 set 0x%02x%02x munge offset -12 u32 set "
 	    "0x%02x%02x%02x%02x pipe action mirred egress mirror dev %s\n",
@@ -136,7 +136,7 @@ static void rule_ret_sa(struct textbuf *t, const struct steer_port *p, const uin
 			const uint8_t *uc, const char *dpp)
 {
 	put(t,
-	    "filter add dev %s parent ffff: pref %u protocol all u32 "
+	    "filter add dev %s pref %u parent ffff: protocol all u32 "
 	    "match u32 0x%02x%02x%02x%02x 0xffffffff at -8 match u16 0x%02x%02x 0xffff at -4 "
 	    "action pedit munge offset -8 u32 set 0x%02x%02x%02x%02x munge offset -4 u16 set "
 	    "0x%02x%02x pipe action mirred egress mirror dev %s\n",

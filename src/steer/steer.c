@@ -74,7 +74,8 @@ static int choose(struct steer *s, const char *driver, char *err, size_t errlen)
 	log_warn("steer: driver tc needs tc action pedit, which this kernel does not have; "
 		 "falling back to ebpf");
 	s->ops = &steer_ebpf_ops;
-	snprintf(s->why, sizeof(s->why), "tc requested, act_pedit not available: fell back to ebpf");
+	snprintf(s->why, sizeof(s->why),
+		 "tc requested, act_pedit not available: fell back to ebpf");
 	return 0;
 }
 
