@@ -22,6 +22,8 @@ struct dp_port_info {
 	uint8_t mac[6];    /* the workload's real MAC */
 	uint32_t wl_id;    /* control-plane workload id */
 	int mode;          /* enum bh_mode, policy issue; 0 = discover */
+	uint16_t mtu;      /* the workload's MTU; IPv4 the kernel reassembled is refragmented
+	                      to it on the way out (0 = 1500) */
 };
 
 /* Direction is from the workload's point of view. */

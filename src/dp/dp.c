@@ -1,1 +1,217 @@
-/* placeholder: replaced by the real implementation */
+/*
+ * dp.c - the dp instance as the control plane sees it: life cycle, port
+ * publication, counters.
+ *
+ * Ports are published with RCU (liburcu, default flavour): each index holds a
+ * pointer to an immutable struct dp_port that is replaced whole, so workers
+ * read it without locks and the control plane never waits on a worker for
+ * more than one pass.  Counters are per worker and single-writer; readers sum
+ * them with relaxed loads.
+ */
+#include "dp.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <urcu.h>
+
+#include "dp-worker.h"
+#include "log.h"
+
+static int dp_resolve_workers(int n)
+{
+	long cpus;
+
+	if (n > 0)
+		return n > DP_MAX_WORKERS ? DP_MAX_WORKERS : n;
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cpus < 1)
+		return 1;
+	return cpus > DP_MAX_WORKERS ? DP_MAX_WORKERS : (int)cpus;
+}
+
+int dp_new(struct dp **out, const struct dp_config *cfg)
+{
+	struct dp *dp;
+	int i, err;
+
+	if (!cfg || cfg->dp_ifindex <= 0 || cfg->workers < 0)
+		return -EINVAL;
+	dp = calloc(1, sizeof(*dp));
+	if (!dp)
+		return -ENOMEM;
+	dp->cfg = *cfg;
+	dp->nworkers = dp_resolve_workers(cfg->workers);
+	pthread_mutex_init(&dp->port_lock, NULL);
+	sem_init(&dp->started, 0, 0);
+	dp->workers = calloc((size_t)dp->nworkers, sizeof(*dp->workers));
+	if (!dp->workers) {
+		dp_free(dp);
+		return -ENOMEM;
+	}
+	for (i = 0; i < dp->nworkers; i++) {
+		err = dp_worker_init(&dp->workers[i], dp, i);
+		if (err) {
+			dp_free(dp);
+			return err;
+		}
+	}
+	*out = dp;
+	return 0;
+}
+
+/* Workers start one by one: the first creates the fanout group the others join. */
+int dp_start(struct dp *dp)
+{
+	int i, err;
+
+	if (dp->running)
+		return -EALREADY;
+	__atomic_store_n(&dp->stop, 0, __ATOMIC_RELEASE);
+	for (i = 0; i < dp->nworkers; i++) {
+		err = dp_worker_start(&dp->workers[i]);
+		if (err) {
+			log_err("dp: worker %d: %s", i, strerror(-err));
+			dp->running = true;
+			dp_stop(dp);
+			return err;
+		}
+	}
+	dp->running = true;
+	log_info("dp: %d workers on ifindex %d, fanout group %u", dp->nworkers,
+		 dp->cfg.dp_ifindex, dp->fanout_id);
+	return 0;
+}
+
+void dp_stop(struct dp *dp)
+{
+	int i;
+
+	if (!dp || !dp->running)
+		return;
+	__atomic_store_n(&dp->stop, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < dp->nworkers; i++)
+		dp_worker_join(&dp->workers[i]);
+	dp->running = false;
+}
+
+void dp_free(struct dp *dp)
+{
+	int i;
+
+	if (!dp)
+		return;
+	dp_stop(dp);
+	for (i = 0; dp->workers && i < dp->nworkers; i++)
+		dp_worker_fini(&dp->workers[i]);
+	for (i = 0; i < BH_MAX_PORTS; i++)
+		free(dp->ports[i]); /* no reader left */
+	free(dp->workers);
+	sem_destroy(&dp->started);
+	pthread_mutex_destroy(&dp->port_lock);
+	free(dp);
+}
+
+int dp_worker_count(const struct dp *dp)
+{
+	return dp->nworkers;
+}
+
+/* ---- ports ---- */
+
+static bool dp_idx_valid(unsigned idx)
+{
+	return idx > 0 && idx < BH_MAX_PORTS;
+}
+
+/* Swap in a new description (or NULL) and free the old one after a grace period. */
+static void dp_port_swap(struct dp *dp, uint16_t idx, struct dp_port *np)
+{
+	struct dp_port *old;
+
+	old = rcu_xchg_pointer(&dp->ports[idx], np);
+	pthread_mutex_unlock(&dp->port_lock);
+	if (old) {
+		synchronize_rcu();
+		free(old);
+	}
+}
+
+/*
+ * The generation only changes when idx starts naming another workload, so a
+ * mode change keeps the port's sessions and an index reuse drops them.
+ */
+int dp_port_set(struct dp *dp, const struct dp_port_info *info)
+{
+	struct dp_port *np;
+
+	if (!info || !dp_idx_valid(info->idx))
+		return -EINVAL;
+	np = calloc(1, sizeof(*np));
+	if (!np)
+		return -ENOMEM;
+	np->info = *info;
+	pthread_mutex_lock(&dp->port_lock);
+	if (!dp->last_gen[info->idx] || dp->last_wl[info->idx] != info->wl_id) {
+		if (++dp->next_gen == 0) /* 0 means "never published" */
+			dp->next_gen = 1;
+		dp->last_gen[info->idx] = dp->next_gen;
+		dp->last_wl[info->idx] = info->wl_id;
+	}
+	np->gen = dp->last_gen[info->idx];
+	dp_port_swap(dp, info->idx, np); /* unlocks */
+	return 0;
+}
+
+void dp_port_clear(struct dp *dp, uint16_t idx)
+{
+	if (!dp_idx_valid(idx))
+		return;
+	pthread_mutex_lock(&dp->port_lock);
+	dp_port_swap(dp, idx, NULL); /* unlocks */
+}
+
+/* ---- counters ---- */
+
+static void sum_port(struct dp_port_stats *out, const struct dp_port_stats *in)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		out->packets[i] += dp_ctr_read(&in->packets[i]);
+		out->bytes[i] += dp_ctr_read(&in->bytes[i]);
+	}
+	out->sessions += dp_ctr_read(&in->sessions);
+	out->sessions_active += dp_ctr_read(&in->sessions_active);
+	for (i = 0; i < DP_DROP__MAX; i++)
+		out->drops[i] += dp_ctr_read(&in->drops[i]);
+}
+
+void dp_port_stats(struct dp *dp, uint16_t idx, struct dp_port_stats *out)
+{
+	int w;
+
+	memset(out, 0, sizeof(*out));
+	if (!dp_idx_valid(idx))
+		return;
+	for (w = 0; w < dp->nworkers; w++)
+		sum_port(out, &dp->workers[w].port_stats[idx]);
+}
+
+void dp_global_stats(struct dp *dp, struct dp_global_stats *out)
+{
+	const struct dp_global_stats *in;
+	int w, i;
+
+	memset(out, 0, sizeof(*out));
+	for (w = 0; w < dp->nworkers; w++) {
+		in = &dp->workers[w].stats;
+		out->rx_packets += dp_ctr_read(&in->rx_packets);
+		out->tx_packets += dp_ctr_read(&in->tx_packets);
+		out->ring_drops += dp_ctr_read(&in->ring_drops);
+		out->sessions_active += dp_ctr_read(&in->sessions_active);
+		for (i = 0; i < DP_DROP__MAX; i++)
+			out->drops[i] += dp_ctr_read(&in->drops[i]);
+	}
+}

@@ -19,6 +19,8 @@ struct dp_config {
 	int enf_netns_fd; /* workers open their sockets in this netns */
 	int dp_ifindex;   /* the device steered packets arrive on (bh-dp) */
 	int workers;      /* 0 = one per online CPU */
+	uint32_t ring_frames;         /* RX ring slots per worker; 0 = 256 (each ~68 KB) */
+	uint32_t sessions_per_worker; /* session table capacity; 0 = 65536 */
 };
 
 int dp_new(struct dp **out, const struct dp_config *cfg);
@@ -35,7 +37,7 @@ void dp_port_stats(struct dp *dp, uint16_t idx, struct dp_port_stats *out);
 /* Counters not tied to a port (unknown MAC, ring drops, ...). */
 void dp_global_stats(struct dp *dp, struct dp_global_stats *out);
 
-/* Called periodically from the control thread: expire sessions etc. is done by workers. */
+/* Number of worker threads (session expiry runs inside them, nothing to call). */
 int dp_worker_count(const struct dp *dp);
 
 #endif

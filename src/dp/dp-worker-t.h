@@ -1,0 +1,78 @@
+/*
+ * dp-worker-t.h - the dp's private types: the instance, its workers and the
+ * published port descriptions (no functions).
+ */
+#ifndef BH_DP_WORKER_T_H
+#define BH_DP_WORKER_T_H
+
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "dp-t.h"
+#include "dp.h"
+#include "frag-ipv4-t.h"
+#include "io-packet-t.h"
+#include "portmac.h"
+
+#define DP_BATCH 64          /* frames taken from the ring per pass */
+#define DP_TICK_MS 100       /* longest sleep: stop flag and expiry are checked this often */
+#define DP_EXPIRE_BUDGET 64  /* sessions expired per pass at most */
+#define DP_STATS_MS 1000     /* PACKET_STATISTICS read interval */
+#define DP_MAX_WORKERS 64
+#define DP_TX_MAX FRAG_MAX_FRAGS /* >= DP_BATCH: room for one datagram's pieces */
+#define DP_DEFAULT_MTU 1500
+
+/* A published port: immutable once visible to workers (replaced, never edited). */
+struct dp_port {
+	struct dp_port_info info;
+	uint32_t gen; /* changes when idx starts naming another workload */
+};
+
+/* Frames of one pass, still in their ring slots until the pass ends. */
+struct dp_batch {
+	unsigned n;
+	unsigned ntx;
+	struct io_frame frames[DP_BATCH];
+	struct mmsghdr msgs[DP_TX_MAX];
+	struct iovec iov[DP_TX_MAX][2];
+	uint16_t tx_port[DP_TX_MAX];
+	bool tx_failed[DP_TX_MAX];
+	struct frag_piece frags[FRAG_MAX_FRAGS]; /* headers of one refragmented datagram */
+};
+
+struct dp_worker {
+	struct dp *dp;
+	int id;
+	pthread_t thread;
+	bool running;
+	int start_rc;
+	struct io_packet io;
+	struct sess_table *sess;
+	/* Written only by this worker (relaxed atomics), summed by the readers. */
+	struct dp_port_stats *port_stats; /* [BH_MAX_PORTS] */
+	struct dp_global_stats stats;
+	uint64_t last_stats_ms;
+	int last_err;
+	struct dp_batch batch;
+};
+
+struct dp {
+	struct dp_config cfg;
+	int nworkers;
+	struct dp_worker *workers;
+	int stop;
+	bool running;
+	sem_t started;
+	uint16_t fanout_id;
+
+	struct dp_port *ports[BH_MAX_PORTS]; /* RCU-published */
+	pthread_mutex_t port_lock;           /* serialises publishers only */
+	uint32_t last_wl[BH_MAX_PORTS];      /* under port_lock: who idx named last */
+	uint32_t last_gen[BH_MAX_PORTS];
+	uint32_t next_gen;
+};
+
+#endif

@@ -1,0 +1,351 @@
+/*
+ * dp-worker.c - one data-path thread: ring in, decide, ring out.
+ *
+ * A worker lives in the enforcer netns (it enters it once and stays), owns
+ * its socket, session table and counters, and shares nothing writable with
+ * other threads.  Per pass it drains up to DP_BATCH ready slots, runs each
+ * frame through decode -> port -> session -> verdict, sends the forwarded
+ * ones with one sendmmsg straight from the slots, then hands the slots back.
+ * Ports are read under rcu_read_lock, held for one pass and never across a
+ * sleep, so a publisher waits at most one pass.
+ */
+#include "dp-worker.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <urcu.h>
+
+#include "decode.h"
+#include "dp-verdict.h"
+#include "frag-ipv4.h"
+#include "io-packet.h"
+#include "log.h"
+#include "netns.h"
+#include "session.h"
+
+static uint64_t dp_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- counters ---- */
+
+static void dp_count_drop(struct dp_worker *w, uint16_t idx, enum dp_drop_reason why)
+{
+	dp_ctr_add(&w->stats.drops[why], 1);
+	if (idx)
+		dp_ctr_add(&w->port_stats[idx].drops[why], 1);
+}
+
+static void dp_count_rx(struct dp_worker *w, const struct dp_pkt *p, uint32_t wire_len)
+{
+	struct dp_port_stats *ps = &w->port_stats[p->port_idx];
+
+	dp_ctr_add(&ps->packets[p->dir], 1);
+	dp_ctr_add(&ps->bytes[p->dir], wire_len);
+}
+
+/* Session table release hook: a session left, whatever the reason. */
+static void dp_sess_released(void *arg, const struct session *s)
+{
+	struct dp_worker *w = arg;
+
+	dp_ctr_add(&w->port_stats[s->key.port_idx].sessions_active, (uint64_t)-1);
+}
+
+/* ---- per frame ---- */
+
+static const struct dp_port *dp_port_lookup(struct dp_worker *w, struct dp_pkt *p)
+{
+	const struct dp_port *port;
+
+	if (dp_decode_port(p))
+		return NULL;
+	port = rcu_dereference(w->dp->ports[p->port_idx]);
+	if (port)
+		p->port_gen = port->gen;
+	return port;
+}
+
+static void dp_tx_add(struct dp_worker *w, uint16_t idx, void *a, size_t alen, const void *b,
+		      size_t blen)
+{
+	struct dp_batch *bt = &w->batch;
+	unsigned i = bt->ntx++;
+
+	bt->iov[i][0].iov_base = a;
+	bt->iov[i][0].iov_len = alen;
+	bt->iov[i][1].iov_base = (void *)b;
+	bt->iov[i][1].iov_len = blen;
+	memset(&bt->msgs[i], 0, sizeof(bt->msgs[i]));
+	bt->msgs[i].msg_hdr.msg_iov = bt->iov[i];
+	bt->msgs[i].msg_hdr.msg_iovlen = b ? 2 : 1;
+	bt->tx_port[i] = idx;
+	bt->tx_failed[i] = false;
+}
+
+/*
+ * The pipeline for one frame: decode -> port -> session -> verdict.  Returns
+ * the port to forward on, or NULL with *why set.  p->port_idx is non-zero
+ * only once the frame is known to belong to a published port, so drops are
+ * charged to it.
+ */
+static const struct dp_port *dp_decide(struct dp_worker *w, const struct io_frame *f,
+				       uint64_t now, struct dp_pkt *p, enum dp_drop_reason *why)
+{
+	const struct dp_port *port;
+	struct sess_result sr;
+	int dec;
+
+	if (f->truncated) {
+		*why = DP_DROP_TRUNCATED;
+		return NULL;
+	}
+	dec = dp_decode(p, f->mac, f->len, f->gso ? DP_DECODE_GSO : 0);
+	port = dp_port_lookup(w, p);
+	if (!port) {
+		p->port_idx = 0;
+		*why = DP_DROP_NO_PORT;
+		return NULL;
+	}
+	dp_count_rx(w, p, f->wire_len);
+	if (dec) {
+		*why = DP_DROP_DECODE;
+		return NULL;
+	}
+	if (sess_update(w->sess, p, now, &sr)) {
+		*why = DP_DROP_SESSION_FULL;
+		return NULL;
+	}
+	if (sr.created) {
+		dp_ctr_add(&w->port_stats[p->port_idx].sessions, 1);
+		dp_ctr_add(&w->port_stats[p->port_idx].sessions_active, 1);
+	}
+	return dp_verdict(&port->info, p, &sr, why) == DP_VERDICT_FORWARD ? port : NULL;
+}
+
+/* ---- sending ---- */
+
+static void dp_tx_flush(struct dp_worker *w)
+{
+	struct dp_batch *b = &w->batch;
+	unsigned i, sent = 0;
+	int err;
+
+	if (!b->ntx)
+		return;
+	err = io_packet_send(&w->io, b->msgs, b->ntx, b->tx_failed);
+	for (i = 0; i < b->ntx; i++) {
+		if (b->tx_failed[i])
+			dp_count_drop(w, b->tx_port[i], DP_DROP_TX);
+		else
+			sent++;
+	}
+	dp_ctr_add(&w->stats.tx_packets, sent);
+	b->ntx = 0;
+	if (err && err != w->last_err)
+		log_warn("dp worker %d: send: %s", w->id, strerror(-err));
+	w->last_err = err;
+}
+
+/* A reassembled IPv4 datagram too big for the port leaves as fragments again. */
+static void dp_tx_frags(struct dp_worker *w, const struct dp_pkt *p, uint32_t mtu)
+{
+	struct frag_piece *pc = w->batch.frags;
+	int n, i;
+
+	dp_tx_flush(w); /* the pieces need the whole tx area */
+	n = frag_ipv4_split(p, mtu, pc, FRAG_MAX_FRAGS);
+	if (n < 0) {
+		dp_count_drop(w, p->port_idx, DP_DROP_TX);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		dp_tx_add(w, p->port_idx, pc[i].hdr, pc[i].hdr_len, pc[i].data, pc[i].data_len);
+	dp_tx_flush(w);
+}
+
+static void dp_frame(struct dp_worker *w, struct io_frame *f, uint64_t now)
+{
+	enum dp_drop_reason why = DP_DROP_DECODE;
+	const struct dp_port *port;
+	struct iovec iov;
+	struct dp_pkt p;
+	uint32_t mtu;
+
+	dp_ctr_add(&w->stats.rx_packets, 1);
+	p.port_idx = 0;
+	port = dp_decide(w, f, now, &p, &why);
+	if (!port) {
+		dp_count_drop(w, p.port_idx, why);
+		return;
+	}
+	mtu = port->info.mtu ? port->info.mtu : DP_DEFAULT_MTU;
+	if (frag_ipv4_needed(&p, mtu)) {
+		dp_tx_frags(w, &p, mtu);
+		return;
+	}
+	io_frame_iov(f, &iov);
+	dp_tx_add(w, p.port_idx, iov.iov_base, iov.iov_len, NULL, 0);
+}
+
+/* ---- per pass ---- */
+
+static unsigned dp_pass(struct dp_worker *w, uint64_t now)
+{
+	struct dp_batch *b = &w->batch;
+	unsigned i;
+
+	b->n = 0;
+	b->ntx = 0;
+	rcu_read_lock();
+	while (b->n < DP_BATCH && io_packet_next(&w->io, &b->frames[b->n])) {
+		dp_frame(w, &b->frames[b->n], now);
+		b->n++;
+	}
+	rcu_read_unlock();
+	dp_tx_flush(w);
+	for (i = 0; i < b->n; i++)
+		io_packet_release(&b->frames[i]);
+	return b->n;
+}
+
+/* Housekeeping between passes: bounded expiry, gauges, ring drop counter. */
+static void dp_tick(struct dp_worker *w, uint64_t now)
+{
+	uint64_t drops;
+
+	sess_expire(w->sess, now, DP_EXPIRE_BUDGET);
+	__atomic_store_n(&w->stats.sessions_active, sess_count(w->sess), __ATOMIC_RELAXED);
+	if (now - w->last_stats_ms < DP_STATS_MS)
+		return;
+	w->last_stats_ms = now;
+	if (!io_packet_drops(&w->io, &drops))
+		dp_ctr_add(&w->stats.ring_drops, drops);
+}
+
+static void dp_loop(struct dp_worker *w)
+{
+	uint64_t now = dp_now_ms();
+	int err;
+
+	while (!__atomic_load_n(&w->dp->stop, __ATOMIC_ACQUIRE)) {
+		if (!dp_pass(w, now)) {
+			err = io_packet_wait(&w->io, DP_TICK_MS);
+			if (err && err != w->last_err)
+				log_warn("dp worker %d: poll: %s", w->id, strerror(-err));
+			w->last_err = err;
+		}
+		now = dp_now_ms();
+		dp_tick(w, now);
+	}
+}
+
+/* ---- thread life ---- */
+
+static int dp_worker_open(struct dp_worker *w)
+{
+	struct dp *dp = w->dp;
+	struct io_packet_config ioc = {
+		.ifindex = dp->cfg.dp_ifindex,
+		.frames = dp->cfg.ring_frames,
+		.fanout_id = dp->fanout_id,
+		.fanout_new = w->id == 0,
+	};
+	struct netns_saved saved;
+	int err;
+
+	if (dp->cfg.enf_netns_fd >= 0) {
+		err = netns_enter(dp->cfg.enf_netns_fd, &saved);
+		if (err)
+			return err;
+		close(saved.fd); /* this thread stays in the enforcer netns for good */
+	}
+	err = io_packet_open(&w->io, &ioc);
+	if (!err && w->id == 0)
+		dp->fanout_id = w->io.fanout_id;
+	return err;
+}
+
+static void *dp_worker_main(void *arg)
+{
+	struct dp_worker *w = arg;
+	char name[16];
+
+	snprintf(name, sizeof(name), "bh-dp/%d", w->id);
+	pthread_setname_np(pthread_self(), name);
+	w->start_rc = dp_worker_open(w);
+	sem_post(&w->dp->started);
+	if (w->start_rc)
+		return NULL;
+	rcu_register_thread();
+	dp_loop(w);
+	rcu_unregister_thread();
+	io_packet_close(&w->io);
+	return NULL;
+}
+
+int dp_worker_init(struct dp_worker *w, struct dp *dp, int id)
+{
+	int err;
+
+	memset(w, 0, sizeof(*w));
+	w->dp = dp;
+	w->id = id;
+	w->io.fd = -1;
+	w->port_stats = calloc(BH_MAX_PORTS, sizeof(*w->port_stats));
+	if (!w->port_stats)
+		return -ENOMEM;
+	err = sess_table_new(&w->sess, dp->cfg.sessions_per_worker);
+	if (err)
+		return err;
+	sess_table_set_release(w->sess, dp_sess_released, w);
+	return 0;
+}
+
+void dp_worker_fini(struct dp_worker *w)
+{
+	sess_table_free(w->sess);
+	free(w->port_stats);
+	w->sess = NULL;
+	w->port_stats = NULL;
+}
+
+int dp_worker_start(struct dp_worker *w)
+{
+	sigset_t all, old;
+	int err;
+
+	/* workers take no signals: those belong to the daemon's main thread */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = -pthread_create(&w->thread, NULL, dp_worker_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err)
+		return err;
+	while (sem_wait(&w->dp->started) && errno == EINTR)
+		;
+	w->running = true;
+	if (w->start_rc) {
+		dp_worker_join(w);
+		return w->start_rc;
+	}
+	return 0;
+}
+
+void dp_worker_join(struct dp_worker *w)
+{
+	if (!w->running)
+		return;
+	pthread_join(w->thread, NULL);
+	w->running = false;
+}

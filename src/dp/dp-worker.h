@@ -1,0 +1,28 @@
+/*
+ * dp-worker.h - worker threads of the dp (private to src/dp).
+ */
+#ifndef BH_DP_WORKER_H
+#define BH_DP_WORKER_H
+
+#include <stdint.h>
+
+#include "dp-worker-t.h"
+
+int dp_worker_init(struct dp_worker *w, struct dp *dp, int id);
+void dp_worker_fini(struct dp_worker *w);
+/* Spawn the thread and wait until its socket is open; 0 or -errno. */
+int dp_worker_start(struct dp_worker *w);
+void dp_worker_join(struct dp_worker *w);
+
+/* Single-writer counters: the owner adds, anyone may read (relaxed). */
+static inline void dp_ctr_add(uint64_t *c, uint64_t v)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + v, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t dp_ctr_read(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+#endif

@@ -1,0 +1,8 @@
+# Unit tests of src/dp (decode, session).
+bh_unit_test(test-decode bhdp)
+bh_unit_test(test-session bhdp)
+bh_unit_test(test-decode-refrag bhdp)
+
+# Root smoke harness of the dp: built and run by tests/e2e/dp-smoke/run.sh, not by ctest.
+add_executable(dp-smoke EXCLUDE_FROM_ALL ${CMAKE_CURRENT_SOURCE_DIR}/e2e/dp-smoke/dp-smoke.c)
+target_link_libraries(dp-smoke bhdp bhcommon)
