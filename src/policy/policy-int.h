@@ -36,7 +36,7 @@ struct policy_model {
 
 /* policy-names.c */
 void policy_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 bool policy_name_reserved(const char *name);
 bool policy_fqdn_valid(const char *pattern);
 int policy_grow(void **arr, size_t *cap, size_t need, size_t elem);
@@ -60,6 +60,7 @@ int policy_model_group_insert(struct policy_model *m, struct policy_group *g, ch
 			      size_t errlen);
 int policy_rule_build(const struct policy_rule_spec *spec, struct policy_rule *r, char *err,
 		      size_t errlen);
+struct policy_rule *policy_model_rule_mut(struct policy_model *m, uint32_t id);
 uint32_t policy_model_next_user_id(const struct policy_model *m);
 uint32_t policy_model_next_learn_id(const struct policy_model *m);
 void policy_model_swap_policy(struct policy_model *a, struct policy_model *b);

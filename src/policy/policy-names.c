@@ -12,17 +12,17 @@
 #include "policy-int.h"
 
 static const char *const mode_names[BH_MODE__MAX] = {
-	[BH_MODE_DISCOVER] = "discover",
-	[BH_MODE_MONITOR] = "monitor",
-	[BH_MODE_PROTECT] = "protect",
-	[BH_MODE_QUARANTINE] = "quarantine",
+    [BH_MODE_DISCOVER] = "discover",
+    [BH_MODE_MONITOR] = "monitor",
+    [BH_MODE_PROTECT] = "protect",
+    [BH_MODE_QUARANTINE] = "quarantine",
 };
 
 static const char *const proto_names[POLICY_PROTO__MAX] = {
-	[POLICY_PROTO_TCP] = "tcp",
-	[POLICY_PROTO_UDP] = "udp",
-	[POLICY_PROTO_ICMP] = "icmp",
-	[POLICY_PROTO_OTHER] = "other",
+    [POLICY_PROTO_TCP] = "tcp",
+    [POLICY_PROTO_UDP] = "udp",
+    [POLICY_PROTO_ICMP] = "icmp",
+    [POLICY_PROTO_OTHER] = "other",
 };
 
 int bh_mode_parse(const char *s, enum bh_mode *out)

@@ -73,8 +73,8 @@ static int parse_entry(const char *s, size_t n, struct policy_port *p)
 	return parse_port_range(s + 4, n - 4, p);
 }
 
-int policy_ports_parse(const char *spec, struct policy_port *out, size_t max, size_t *n,
-		       char *err, size_t errlen)
+int policy_ports_parse(const char *spec, struct policy_port *out, size_t max, size_t *n, char *err,
+		       size_t errlen)
 {
 	const char *s = spec && *spec ? spec : "any";
 	size_t cnt = 0;

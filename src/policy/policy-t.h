@@ -105,7 +105,7 @@ struct policy_rule {
 struct policy_workload {
 	uint32_t id;
 	char name[POLICY_NAME_MAX]; /* also its implicit group */
-	char **groups;              /* explicit groups */
+	char **groups;		    /* explicit groups */
 	size_t n_groups;
 	struct policy_addr *addrs;
 	size_t n_addrs;
@@ -123,14 +123,14 @@ struct policy_group_spec {
 
 /* Input of policy_rule_add(); strings as typed on the CLI. */
 struct policy_rule_spec {
-	uint32_t id;       /* 0 = next free user id */
+	uint32_t id; /* 0 = next free user id */
 	const char *from;
 	const char *to;
 	const char *ports; /* NULL or "" = "any" */
 	const char *const *apps;
 	size_t n_apps;
 	const char *action; /* "allow" | "deny" */
-	bool learned;       /* only with an explicit id >= POLICY_LEARN_ID_MIN */
+	bool learned;	    /* learned ids only; with id 0, the next learned id */
 	int64_t created;
 	int64_t last_hit;
 };
@@ -148,27 +148,28 @@ struct policy_workload_spec {
 
 /* One end of a new session, as the dp sees it. */
 struct policy_query {
-	uint32_t wl_id;        /* workload at THIS end */
-	uint8_t dir;           /* enum policy_dir */
-	uint8_t proto;         /* enum policy_proto */
-	uint16_t port;         /* server (destination) port; ignored for icmp/other */
+	uint32_t wl_id;		 /* workload at THIS end */
+	uint8_t dir;		 /* enum policy_dir */
+	uint8_t proto;		 /* enum policy_proto */
+	uint16_t port;		 /* server (destination) port; ignored for icmp/other */
 	struct policy_addr peer; /* address of the other end */
 };
 
 struct policy_verdict {
 	enum policy_result action;
-	bool violation;    /* log as a violation */
-	bool learn;        /* discover mode, no rule: caller should call policy_learn() */
+	bool violation;	   /* log as a violation */
+	bool learn;	   /* discover, no rule: hand policy_learn_req_fill() to the ctl */
 	uint32_t rule_id;  /* rule that decided; 0 = mode default */
 	enum bh_mode mode; /* mode at this end */
-	const char *reason; /* static string: "rule", "default", "quarantine", "unknown workload" */
+	/* Static string: "rule", "default", "quarantine", "unknown workload", "bad query". */
+	const char *reason;
 };
 
 /* A learned rule to create, derived from a query (see policy_learn_req_fill()). */
 struct policy_learn_req {
 	char from[POLICY_NAME_MAX]; /* client workload name or "external" */
 	char to[POLICY_NAME_MAX];   /* server workload name or "external" */
-	uint8_t proto;              /* enum policy_proto */
+	uint8_t proto;		    /* enum policy_proto */
 	uint16_t port;
 };
 

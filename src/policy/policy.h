@@ -11,6 +11,7 @@
  *    threads may call them concurrently on the same policy without locks; the
  *    control thread publishes a new policy with RCU and frees the old one
  *    after a grace period.  A policy does not refer to the model it came from.
+ * Pointers returned by the model's find/at functions are valid until its next change.
  * No I/O: JSON goes to/from strings and jansson objects only.
  */
 #ifndef BH_POLICY_H
@@ -29,7 +30,7 @@ const char *bh_mode_name(enum bh_mode mode);
 int policy_action_parse(const char *s, enum policy_action *out);
 const char *policy_action_name(enum policy_action a);
 const char *policy_proto_name(enum policy_proto p); /* "tcp", "udp", "icmp", "other" */
-bool policy_name_valid(const char *name);         /* [A-Za-z0-9_.-]{1,63} */
+bool policy_name_valid(const char *name);	    /* [A-Za-z0-9_.-]{1,63} */
 
 /* Addresses: "10.1.2.3", "fd99::1"; CIDRs "10.0.0.0/8", a bare address is a host route. */
 int policy_addr_parse(const char *s, struct policy_addr *out);
@@ -41,8 +42,8 @@ int policy_cidr_format(const struct policy_cidr *c, char *buf, size_t len);
  * Port specs (DESIGN §3): "any", "icmp", "tcp/80", "tcp/8000-8080", "udp/53", "tcp/any",
  * "udp/any", or several joined by commas.  Ports are 1..65535, ranges lo <= hi.
  */
-int policy_ports_parse(const char *spec, struct policy_port *out, size_t max, size_t *n,
-		       char *err, size_t errlen);
+int policy_ports_parse(const char *spec, struct policy_port *out, size_t max, size_t *n, char *err,
+		       size_t errlen);
 int policy_ports_format(const struct policy_port *p, size_t n, char *buf, size_t len);
 bool policy_ports_match(const struct policy_port *p, size_t n, enum policy_proto proto,
 			uint16_t port);
@@ -78,7 +79,10 @@ int policy_rule_touch(struct policy_model *m, uint32_t id, int64_t now);
 int policy_rule_promote(struct policy_model *m, uint32_t id, uint32_t *new_id, char *err,
 			size_t errlen);
 
-/* Workloads (not part of policy.json; the control plane persists them). */
+/*
+ * Workloads (not part of policy.json; the control plane persists them).  An address
+ * belongs to one workload at most (-EADDRINUSE otherwise); names are unique (-EEXIST).
+ */
 int policy_workload_set(struct policy_model *m, const struct policy_workload_spec *spec, char *err,
 			size_t errlen); /* add, or replace the one with spec->id */
 int policy_workload_set_mode(struct policy_model *m, uint32_t id, enum bh_mode mode);
@@ -87,7 +91,7 @@ int policy_workload_set_addrs(struct policy_model *m, uint32_t id, const struct 
 int policy_workload_del(struct policy_model *m, uint32_t id);
 const struct policy_workload *policy_workload_find(const struct policy_model *m, uint32_t id);
 const struct policy_workload *policy_workload_find_name(const struct policy_model *m,
-							 const char *name);
+							const char *name);
 size_t policy_workload_count(const struct policy_model *m);
 const struct policy_workload *policy_workload_at(const struct policy_model *m, size_t i);
 
@@ -105,7 +109,10 @@ void policy_free(struct policy *p);
 uint64_t policy_generation(const struct policy *p);
 
 /*
- * Decide one end of a new session (DESIGN §2 mode table).  Returns 0, or -ENOENT when
+ * Decide one end of a new session (DESIGN §2 mode table).  This end belongs to its name,
+ * its explicit groups, `any` and every CIDR group holding one of its addresses; the peer
+ * to its workload's groups (or `external`), `any` and the CIDR groups holding q->peer.
+ * Rules with apps are not evaluated yet (they need DPI).  Returns 0, or -ENOENT when
  * q->wl_id is not in this policy (v then says allow, reason "unknown workload"; the
  * caller applies its fail-open/closed choice), or -EINVAL for a malformed query.
  */

@@ -1,0 +1,346 @@
+/*
+ * policy-eval.c - the decision at one end of a new session, and why.
+ *
+ * Called by dp threads concurrently on a policy they hold under RCU: nothing
+ * here writes to the policy or allocates.  First find the lowest-id rule that
+ * matches (this-end groups x peer groups x proto/port, see policy-compiled.h),
+ * then let the mode at this end say what that means, exactly as DESIGN §2.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "policy-compiled.h"
+
+struct outcome {
+	enum policy_result action;
+	bool violation;
+	bool learn;
+};
+
+/* clang-format off */
+/* ALLOW(log a violation?, ask to learn?), BLOCK(log a violation?) */
+#define ALLOW(viol, learn) {POLICY_ALLOW, viol, learn}
+#define BLOCK(viol) {POLICY_BLOCK, viol, false}
+
+/* DESIGN §2: what "no rule matches" and "a deny rule matches" mean in each mode. */
+static const struct mode_row {
+	bool rules_apply;
+	struct outcome no_match;
+	struct outcome deny;
+} mode_table[BH_MODE__MAX] = {
+	/*                       rules  no rule matches            deny rule matches */
+	[BH_MODE_DISCOVER]   = { true,  ALLOW(false, true),        ALLOW(true, false) },
+	[BH_MODE_MONITOR]    = { true,  ALLOW(true, false),        ALLOW(true, false) },
+	[BH_MODE_PROTECT]    = { true,  BLOCK(true),               BLOCK(true) },
+	[BH_MODE_QUARANTINE] = { false, BLOCK(true),               BLOCK(true) },
+};
+/* clang-format on */
+
+/* An allow rule allows in every mode where rules apply. */
+static const struct outcome allow_match = ALLOW(false, false);
+
+static const struct cp_wl *wl_find(const struct policy *p, uint32_t id)
+{
+	const struct cp_ent *e = cp_map_find(&p->wl_by_id, id);
+
+	return e ? &p->wls[e->val] : NULL;
+}
+
+static const struct cp_wl *wl_by_addr(const struct policy *p, const struct policy_addr *a)
+{
+	uint32_t i = cp_addr_hash(a, p->addr_mask);
+
+	for (; p->addrs[i].addr.family; i = (i + 1) & p->addr_mask) {
+		if (cp_addr_equal(&p->addrs[i].addr, a))
+			return &p->wls[p->addrs[i].wl];
+	}
+	return NULL;
+}
+
+/*
+ * Peer groups, as three lists walked in turn without copying: `any` (plus
+ * `external` when the peer is no workload), the peer workload's groups, and
+ * the CIDR groups holding the address.
+ */
+struct peer {
+	const struct cp_wl *wl;
+	const uint32_t *list[3];
+	uint32_t cnt[3];
+};
+
+static const uint32_t any_external[] = {CP_GROUP_ANY, CP_GROUP_EXTERNAL};
+
+static void peer_resolve(const struct policy *p, const struct policy_addr *a, struct peer *pe)
+{
+	const struct cp_range *r = cp_range_find(p, a);
+
+	pe->wl = wl_by_addr(p, a);
+	pe->list[0] = any_external;
+	pe->cnt[0] = pe->wl ? 1 : 2;
+	pe->list[1] = pe->wl ? p->lists + pe->wl->peer_off : NULL;
+	pe->cnt[1] = pe->wl ? pe->wl->peer_cnt : 0;
+	pe->list[2] = r ? p->lists + r->off : NULL;
+	pe->cnt[2] = r ? r->cnt : 0;
+}
+
+/* Lowest rule index among a pair's segments covering port, or CP_NONE. */
+static uint32_t pair_rule(const struct policy *p, const struct cp_ent *e, uint16_t port)
+{
+	const struct cp_seg *s = e->cnt == 1 ? &e->seg : &p->segs[e->val];
+	uint32_t lo = 0, hi = e->cnt;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (s[mid].lo <= port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && port <= s[lo - 1].hi ? s[lo - 1].rule : CP_NONE;
+}
+
+/*
+ * Candidate pairs are gathered a few at a time and their buckets prefetched
+ * before probing, so the cache misses of a large policy overlap instead of
+ * adding up.
+ */
+#define BATCH 16
+
+struct batch {
+	const struct policy *p;
+	const struct cp_map *map;
+	uint16_t port;
+	uint32_t n;
+	uint64_t keys[BATCH];
+	uint32_t best;
+};
+
+static void batch_flush(struct batch *b)
+{
+	for (uint32_t i = 0; i < b->n; i++) {
+		const struct cp_ent *e = cp_map_find(b->map, b->keys[i]);
+		uint32_t r = e ? pair_rule(b->p, e, b->port) : CP_NONE;
+
+		b->best = r < b->best ? r : b->best;
+	}
+	b->n = 0;
+}
+
+static void batch_add(struct batch *b, uint64_t key)
+{
+	__builtin_prefetch(&b->map->ent[cp_hash64(key, b->map->mask)]);
+	b->keys[b->n++] = key;
+	if (b->n == BATCH)
+		batch_flush(b);
+}
+
+/* Pairs (g1, each peer group) that some rule may hold, per the cheap filters. */
+static void add_peer_pairs(struct batch *b, const struct policy_query *q, uint32_t g1,
+			   const struct peer *pe)
+{
+	const uint64_t *used = b->p->peer_used[q->dir];
+	uint64_t sig = b->p->g1_sig[q->dir][g1];
+
+	for (int l = 0; l < 3; l++) {
+		for (uint32_t i = 0; i < pe->cnt[l]; i++) {
+			uint32_t g2 = pe->list[l][i];
+
+			if (cp_bit(used, g2) && (sig & cp_sig_bit(g2)))
+				batch_add(b, cp_pair_key(g1, g2));
+		}
+	}
+}
+
+/* Rules are stored in id order, so the lowest index is the first match by id. */
+static const struct cp_rule *first_match(const struct policy *p, const struct cp_wl *wl,
+					 const struct policy_query *q, const struct peer *pe)
+{
+	struct batch b = {
+	    .p = p,
+	    .map = &p->pairs[q->dir][q->proto],
+	    .port = q->proto <= POLICY_PROTO_UDP ? q->port : 0,
+	    .best = CP_NONE,
+	};
+	const uint32_t *this = p->lists + wl->this_off[q->dir];
+
+	for (uint32_t i = 0; i < wl->this_cnt[q->dir]; i++)
+		add_peer_pairs(&b, q, this[i], pe);
+	batch_flush(&b);
+	return b.best == CP_NONE ? NULL : &p->rules[b.best];
+}
+
+static void decide(const struct mode_row *row, const struct cp_rule *r, struct policy_verdict *v)
+{
+	const struct outcome *o;
+
+	if (!row->rules_apply) {
+		o = &row->no_match;
+		v->reason = "quarantine";
+	} else if (!r) {
+		o = &row->no_match;
+		v->reason = "default";
+	} else {
+		o = r->action == POLICY_ACTION_DENY ? &row->deny : &allow_match;
+		v->reason = "rule";
+		v->rule_id = r->id;
+	}
+	v->action = o->action;
+	v->violation = o->violation;
+	v->learn = o->learn;
+}
+
+static bool query_valid(const struct policy_query *q)
+{
+	return q->dir <= POLICY_INGRESS && q->proto < POLICY_PROTO__MAX &&
+	       policy_addr_valid(&q->peer);
+}
+
+/* Shared by eval and explain: the rule that decides (or NULL) and the verdict. */
+static int evaluate(const struct policy *p, const struct policy_query *q, struct policy_verdict *v,
+		    const struct cp_wl **wlp, struct peer *pe, const struct cp_rule **rp)
+{
+	const struct cp_wl *wl;
+	const struct mode_row *row;
+
+	*v = (struct policy_verdict){.action = POLICY_ALLOW, .reason = "bad query"};
+	*rp = NULL;
+	if (!query_valid(q))
+		return -EINVAL;
+	wl = wl_find(p, q->wl_id);
+	*wlp = wl;
+	if (!wl) {
+		v->reason = "unknown workload";
+		return -ENOENT;
+	}
+	row = &mode_table[wl->mode];
+	v->mode = (enum bh_mode)wl->mode;
+	peer_resolve(p, &q->peer, pe);
+	if (row->rules_apply)
+		*rp = first_match(p, wl, q, pe);
+	decide(row, *rp, v);
+	return 0;
+}
+
+int policy_eval(const struct policy *p, const struct policy_query *q, struct policy_verdict *v)
+{
+	const struct cp_wl *wl;
+	const struct cp_rule *r;
+	struct peer pe;
+
+	return evaluate(p, q, v, &wl, &pe, &r);
+}
+
+/* ---- explain ---- */
+
+struct out {
+	char *buf;
+	size_t len;
+	size_t off;
+};
+
+static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->off >= o->len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->off, o->len - o->off, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		o->off = o->off + (size_t)n < o->len ? o->off + (size_t)n : o->len - 1;
+}
+
+static const char *peer_name(const struct policy *p, const struct peer *pe)
+{
+	return pe->wl ? p->gnames[pe->wl->name] : POLICY_GROUP_EXTERNAL;
+}
+
+static void put_session(struct out *o, const struct policy *p, const struct policy_query *q,
+			const struct cp_wl *wl, const struct peer *pe)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	policy_addr_format(&q->peer, addr, sizeof(addr));
+	put(o, "%s of %s %s %s (%s) ", q->dir == POLICY_EGRESS ? "egress" : "ingress",
+	    p->gnames[wl->name], q->dir == POLICY_EGRESS ? "to" : "from", addr, peer_name(p, pe));
+	if (q->proto <= POLICY_PROTO_UDP)
+		put(o, "%s/%u: ", policy_proto_name(q->proto), q->port);
+	else
+		put(o, "%s: ", policy_proto_name(q->proto));
+}
+
+static void put_rule(struct out *o, const struct policy *p, const struct cp_rule *r)
+{
+	char ports[POLICY_PORTS_STRLEN];
+
+	policy_ports_format(p->ports + r->ports_off, r->n_ports, ports, sizeof(ports));
+	put(o, "rule %u (%s -> %s %s %s) matches; ", r->id, p->gnames[r->from], p->gnames[r->to],
+	    ports, policy_action_name(r->action));
+}
+
+static void put_verdict(struct out *o, const struct policy_verdict *v)
+{
+	put(o, "mode %s => %s%s%s", bh_mode_name(v->mode),
+	    v->action == POLICY_ALLOW ? "allow" : "block", v->violation ? ", violation" : "",
+	    v->learn ? ", learn" : "");
+}
+
+int policy_explain(const struct policy *p, const struct policy_query *q, char *buf, size_t len)
+{
+	struct out o = {buf, len, 0};
+	struct policy_verdict v;
+	const struct cp_wl *wl;
+	const struct cp_rule *r;
+	struct peer pe;
+	int ret;
+
+	if (!len)
+		return -ENOSPC;
+	buf[0] = '\0';
+	ret = evaluate(p, q, &v, &wl, &pe, &r);
+	if (ret == -ENOENT)
+		put(&o, "workload %u is not in this policy", q->wl_id);
+	if (ret)
+		return ret;
+	put_session(&o, p, q, wl, &pe);
+	if (!mode_table[v.mode].rules_apply)
+		put(&o, "rules ignored; ");
+	else if (r)
+		put_rule(&o, p, r);
+	else
+		put(&o, "no rule matches; ");
+	put_verdict(&o, &v);
+	return (int)o.off;
+}
+
+/* ---- learning ---- */
+
+int policy_learn_req_fill(const struct policy *p, const struct policy_query *q,
+			  struct policy_learn_req *out)
+{
+	const struct cp_wl *wl;
+	const char *me, *peer;
+	struct peer pe;
+
+	memset(out, 0, sizeof(*out));
+	if (!query_valid(q))
+		return -EINVAL;
+	wl = wl_find(p, q->wl_id);
+	if (!wl)
+		return -ENOENT;
+	peer_resolve(p, &q->peer, &pe);
+	me = p->gnames[wl->name];
+	peer = peer_name(p, &pe);
+	strcpy(out->from, q->dir == POLICY_EGRESS ? me : peer);
+	strcpy(out->to, q->dir == POLICY_EGRESS ? peer : me);
+	out->proto = q->proto;
+	out->port = q->proto <= POLICY_PROTO_UDP ? q->port : 0;
+	return 0;
+}
