@@ -74,6 +74,7 @@ static void dp_publish(struct bh_daemon *d, const struct workload *w)
 {
 	struct dp_port_info info = {
 		.idx = w->port_idx, .wl_id = w->id, .mode = w->mode,
+		.mtu = (uint16_t)w->port.orig.mtu,
 	};
 
 	memcpy(info.mac, w->port.orig.mac, 6);

@@ -6,6 +6,8 @@
 
 #include <stdint.h>
 
+#include "policy/policy-t.h"
+
 enum dp_drop_reason {
 	DP_DROP_DECODE,     /* malformed or truncated headers */
 	DP_DROP_TRUNCATED,  /* frame larger than a ring slot */
@@ -43,6 +45,38 @@ struct dp_global_stats {
 	uint64_t ring_drops;   /* PACKET_STATISTICS tp_drops */
 	uint64_t drops[DP_DROP__MAX];
 	uint64_t sessions_active;
+};
+
+/*
+ * Events a worker hands the control thread (per-worker lock-free ring).
+ * Addresses are in network order; client/server as the session saw them.
+ */
+enum dp_event_type {
+	DP_EV_SESSION,  /* a new session was decided at one end */
+	DP_EV_RESET,    /* a live session became blocked after a policy change */
+	DP_EV_END,      /* a session ended (closed, reset or timed out) */
+};
+
+struct dp_event {
+	uint8_t type;       /* enum dp_event_type */
+	uint8_t end;        /* enum policy_dir: which end of the session this port is */
+	uint8_t family;     /* AF_INET / AF_INET6 */
+	uint8_t proto;      /* enum policy_proto */
+	uint8_t ipproto;    /* IPPROTO_* */
+	uint8_t action;     /* enum policy_result */
+	uint8_t violation;
+	uint8_t learn;      /* learn_req is valid */
+	uint8_t mode;       /* enum bh_mode at this end */
+	uint16_t port_idx;
+	uint16_t sport, dport;
+	uint32_t wl_id;
+	uint32_t rule_id;   /* 0 = mode default */
+	uint8_t client[16];
+	uint8_t server[16];
+	uint64_t packets;   /* DP_EV_END: both directions */
+	uint64_t bytes;
+	int64_t time_ms;    /* wall clock */
+	struct policy_learn_req learn_req;
 };
 
 #endif

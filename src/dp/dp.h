@@ -37,6 +37,20 @@ void dp_port_stats(struct dp *dp, uint16_t idx, struct dp_port_stats *out);
 /* Counters not tied to a port (unknown MAC, ring drops, ...). */
 void dp_global_stats(struct dp *dp, struct dp_global_stats *out);
 
+/*
+ * Publish a compiled policy (the dp takes ownership).  Workers pick it up
+ * within one tick and re-check every live session against it: sessions that
+ * become blocked are reset (TCP: RST to both ends) or dropped from then on.
+ * The previous policy is freed after an RCU grace period.  NULL = allow all.
+ */
+void dp_policy_set(struct dp *dp, struct policy *p);
+
+/* Deliver queued worker events to cb on the calling (control) thread; returns how many. */
+typedef void (*dp_event_fn)(void *ctx, const struct dp_event *ev);
+int dp_events_drain(struct dp *dp, dp_event_fn cb, void *ctx);
+/* Events lost because a worker's ring was full. */
+uint64_t dp_events_lost(struct dp *dp);
+
 /* Number of worker threads (session expiry runs inside them, nothing to call). */
 int dp_worker_count(const struct dp *dp);
 
