@@ -1,18 +1,245 @@
 /*
- * dp-verdict.c - where policy will decide each packet.
+ * dp-verdict.c - the policy stage: each new session is decided once per end
+ * (this port's workload as client: egress; as server: ingress), the verdict
+ * is kept in the session, and every later packet follows it.
  *
- * For now everything is forwarded.  The function sits at the end of the
- * pipeline (decode -> port -> session -> verdict) with everything a policy
- * needs in reach, so the policy stage plugs in here without touching I/O.
+ * When the control plane publishes a new policy, the worker re-checks all its
+ * live sessions in one walk between passes; a session that became blocked is
+ * reset (TCP: RST to both ends) and its packets are dropped from then on.
+ * Everything the control plane must know (learned conversations, violations,
+ * session totals) leaves through the worker's event ring.
  */
 #include "dp-verdict.h"
 
-enum dp_verdict dp_verdict(const struct dp_port_info *port, const struct dp_pkt *p,
-			   const struct sess_result *sr, enum dp_drop_reason *why)
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <urcu.h>
+
+#include "dp-event.h"
+#include "dp-reset.h"
+#include "dp-worker.h"
+#include "io-packet.h"
+#include "policy/policy.h"
+#include "session.h"
+
+#define TH_SYN 0x02
+#define TH_FIN 0x01
+#define SEQ_GT(a, b) ((int32_t)((a) - (b)) > 0)
+
+static int64_t wall_ms(void)
 {
-	(void)port;
-	(void)p;
-	(void)sr;
-	*why = DP_DROP_POLICY;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static enum policy_proto l4_proto(uint8_t ipproto)
+{
+	switch (ipproto) {
+	case IPPROTO_TCP: return POLICY_PROTO_TCP;
+	case IPPROTO_UDP: return POLICY_PROTO_UDP;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6: return POLICY_PROTO_ICMP;
+	default: return POLICY_PROTO_OTHER;
+	}
+}
+
+/* The question policy answers for s at this port: who is the peer, which port. */
+static void query_of(const struct session *s, uint32_t wl_id, struct policy_query *q)
+{
+	int server_key = !s->client;
+	int peer_key = s->end == POLICY_EGRESS ? server_key : s->client;
+
+	memset(q, 0, sizeof(*q));
+	q->wl_id = wl_id;
+	q->dir = s->end;
+	q->proto = (uint8_t)l4_proto(s->key.proto);
+	q->port = q->proto == POLICY_PROTO_ICMP ? 0 : s->key.port[server_key];
+	q->peer.family = s->key.family;
+	memcpy(q->peer.a, s->key.addr[peer_key], 16);
+}
+
+static void event_of(const struct session *s, const struct dp_port_info *port, uint8_t type,
+		     struct dp_event *ev)
+{
+	int server_key = !s->client;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->type = type;
+	ev->end = s->end;
+	ev->family = s->key.family;
+	ev->ipproto = s->key.proto;
+	ev->proto = (uint8_t)l4_proto(s->key.proto);
+	ev->port_idx = s->key.port_idx;
+	ev->wl_id = port->wl_id;
+	ev->rule_id = s->policy_id;
+	ev->action = s->verdict == SESS_BLOCKED ? POLICY_BLOCK : POLICY_ALLOW;
+	memcpy(ev->client, s->key.addr[s->client], 16);
+	memcpy(ev->server, s->key.addr[server_key], 16);
+	ev->sport = s->key.port[s->client];
+	ev->dport = ev->proto == POLICY_PROTO_ICMP ? 0 : s->key.port[server_key];
+	ev->time_ms = wall_ms();
+}
+
+/* Decide s under pol; returns the policy verdict (for the event). */
+static void decide(const struct policy *pol, const struct dp_port_info *port,
+		   struct session *s, struct policy_verdict *v)
+{
+	struct policy_query q;
+
+	memset(v, 0, sizeof(*v));
+	v->action = POLICY_ALLOW;
+	v->mode = (uint8_t)port->mode;
+	if (pol) {
+		query_of(s, port->wl_id, &q);
+		policy_eval(pol, &q, v);
+	}
+	s->verdict = v->action == POLICY_BLOCK ? SESS_BLOCKED : SESS_ALLOWED;
+	s->policy_id = v->rule_id;
+}
+
+static void report(struct dp_worker *w, const struct policy *pol, const struct session *s,
+		   const struct dp_port_info *port, const struct policy_verdict *v, uint8_t type)
+{
+	struct dp_event ev;
+
+	event_of(s, port, type, &ev);
+	ev.violation = v->violation;
+	ev.mode = v->mode;
+	if (v->learn && pol) {
+		struct policy_query q;
+
+		query_of(s, port->wl_id, &q);
+		ev.learn = policy_learn_req_fill(pol, &q, &ev.learn_req) == 0;
+	}
+	dp_evring_put(&w->events, &ev);
+}
+
+/* Track what a reset needs: each side's next sequence number and the far MAC. */
+static void note_l2_l4(struct session *s, const struct dp_pkt *p, uint8_t side)
+{
+	uint32_t next;
+
+	memcpy(s->peer_mac, p->dir == DP_DIR_INGRESS ? p->eth + 6 : p->eth, 6);
+	if (s->key.proto != IPPROTO_TCP || !(p->flags & DP_PKT_L4))
+		return;
+	next = p->tcp_seq + p->payload_len + !!(p->tcp_flags & TH_SYN) +
+	       !!(p->tcp_flags & TH_FIN);
+	if (!(s->tcp_seq_seen & (1u << side)) || SEQ_GT(next, s->tcp_next[side]))
+		s->tcp_next[side] = next;
+	s->tcp_seq_seen |= (uint8_t)(1u << side);
+}
+
+/* Packets outside any session: only a quarantined workload refuses them. */
+static enum dp_verdict sessionless(const struct dp_port_info *port, enum dp_drop_reason *why)
+{
+	if (port->mode == BH_MODE_QUARANTINE) {
+		*why = DP_DROP_POLICY;
+		return DP_VERDICT_DROP;
+	}
 	return DP_VERDICT_FORWARD;
+}
+
+enum dp_verdict dp_verdict(struct dp_worker *w, const struct dp_port_info *port,
+			   const struct dp_pkt *p, const struct sess_result *sr,
+			   enum dp_drop_reason *why)
+{
+	struct session *s = sr->s;
+
+	*why = DP_DROP_POLICY;
+	if (!s)
+		return sessionless(port, why);
+	note_l2_l4(s, p, sr->side);
+	if (sr->created || s->verdict == SESS_UNDECIDED) {
+		struct policy_verdict v;
+
+		s->end = s->client_dir == DP_DIR_EGRESS ? POLICY_EGRESS : POLICY_INGRESS;
+		decide(w->pol, port, s, &v);
+		if (w->pol)
+			report(w, w->pol, s, port, &v, DP_EV_SESSION);
+	}
+	return s->verdict == SESS_BLOCKED ? DP_VERDICT_DROP : DP_VERDICT_FORWARD;
+}
+
+/* ---- re-checking live sessions after a policy change ---- */
+
+static void send_resets(struct dp_worker *w, const struct session *s)
+{
+	uint8_t frames[2][DP_RST_FRAME_MAX];
+	struct mmsghdr msgs[2];
+	struct iovec iov[2];
+	bool failed[2];
+	unsigned n = 0;
+
+	for (int to_wl = 0; to_wl < 2; to_wl++) {
+		size_t len = dp_reset_build(s, to_wl, frames[n]);
+
+		if (!len)
+			continue;
+		iov[n] = (struct iovec){.iov_base = frames[n], .iov_len = len};
+		memset(&msgs[n], 0, sizeof(msgs[n]));
+		msgs[n].msg_hdr.msg_iov = &iov[n];
+		msgs[n].msg_hdr.msg_iovlen = 1;
+		n++;
+	}
+	if (n)
+		io_packet_send(&w->io, msgs, n, failed);
+}
+
+struct recheck {
+	struct dp_worker *w;
+	const struct policy *pol;
+};
+
+static void recheck_one(void *arg, struct session *s)
+{
+	struct recheck *rc = arg;
+	const struct dp_port *port = rcu_dereference(rc->w->dp->ports[s->key.port_idx]);
+	uint8_t before = s->verdict;
+	struct policy_verdict v;
+
+	if (!port || s->verdict == SESS_UNDECIDED || port->gen != s->port_gen)
+		return;
+	decide(rc->pol, &port->info, s, &v);
+	if (before != SESS_ALLOWED || s->verdict != SESS_BLOCKED)
+		return;
+	if (s->key.proto == IPPROTO_TCP && s->state != SESS_TCP_CLOSED)
+		send_resets(rc->w, s);
+	report(rc->w, rc->pol, s, &port->info, &v, DP_EV_RESET);
+}
+
+void dp_verdict_tick(struct dp_worker *w)
+{
+	uint64_t seq = __atomic_load_n(&w->dp->policy_seq, __ATOMIC_ACQUIRE);
+	struct recheck rc = {.w = w};
+
+	if (seq == w->pol_seq)
+		return;
+	rcu_read_lock();
+	rc.pol = rcu_dereference(w->dp->policy);
+	w->pol_seq = seq;
+	sess_foreach(w->sess, recheck_one, &rc);
+	rcu_read_unlock();
+}
+
+void dp_verdict_session_end(struct dp_worker *w, const struct session *s)
+{
+	struct dp_port_info info = {0};
+	const struct dp_port *port;
+	struct dp_event ev;
+
+	if (s->verdict == SESS_UNDECIDED)
+		return;
+	rcu_read_lock();
+	port = rcu_dereference(w->dp->ports[s->key.port_idx]);
+	if (port)
+		info = port->info;
+	rcu_read_unlock();
+	event_of(s, &info, DP_EV_END, &ev);
+	ev.packets = s->packets[0] + s->packets[1];
+	ev.bytes = s->bytes[0] + s->bytes[1];
+	dp_evring_put(&w->events, &ev);
 }

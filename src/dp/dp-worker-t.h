@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "dp-event.h"
 #include "dp-t.h"
 #include "dp.h"
 #include "frag-ipv4-t.h"
@@ -57,6 +58,10 @@ struct dp_worker {
 	uint64_t last_stats_ms;
 	int last_err;
 	struct dp_batch batch;
+	/* Policy stage: the policy of the current pass (RCU), the publish seq last rechecked. */
+	const struct policy *pol;
+	uint64_t pol_seq;
+	struct dp_evring events;
 };
 
 struct dp {
@@ -69,6 +74,8 @@ struct dp {
 	uint16_t fanout_id;
 
 	struct dp_port *ports[BH_MAX_PORTS]; /* RCU-published */
+	struct policy *policy;               /* RCU-published, NULL = allow all */
+	uint64_t policy_seq;                 /* bumped on every publish */
 	pthread_mutex_t port_lock;           /* serialises publishers only */
 	uint32_t last_wl[BH_MAX_PORTS];      /* under port_lock: who idx named last */
 	uint32_t last_gen[BH_MAX_PORTS];

@@ -60,6 +60,7 @@ static void dp_sess_released(void *arg, const struct session *s)
 	struct dp_worker *w = arg;
 
 	dp_ctr_add(&w->port_stats[s->key.port_idx].sessions_active, (uint64_t)-1);
+	dp_verdict_session_end(w, s);
 }
 
 /* ---- per frame ---- */
@@ -130,7 +131,7 @@ static const struct dp_port *dp_decide(struct dp_worker *w, const struct io_fram
 		dp_ctr_add(&w->port_stats[p->port_idx].sessions, 1);
 		dp_ctr_add(&w->port_stats[p->port_idx].sessions_active, 1);
 	}
-	return dp_verdict(&port->info, p, &sr, why) == DP_VERDICT_FORWARD ? port : NULL;
+	return dp_verdict(w, &port->info, p, &sr, why) == DP_VERDICT_FORWARD ? port : NULL;
 }
 
 /* ---- sending ---- */
@@ -208,11 +209,13 @@ static unsigned dp_pass(struct dp_worker *w, uint64_t now)
 	b->n = 0;
 	b->ntx = 0;
 	rcu_read_lock();
+	w->pol = rcu_dereference(w->dp->policy);
 	while (b->n < DP_BATCH && io_packet_next(&w->io, &b->frames[b->n])) {
 		dp_frame(w, &b->frames[b->n], now);
 		b->n++;
 	}
 	rcu_read_unlock();
+	w->pol = NULL;
 	dp_tx_flush(w);
 	for (i = 0; i < b->n; i++)
 		io_packet_release(&b->frames[i]);
@@ -224,6 +227,7 @@ static void dp_tick(struct dp_worker *w, uint64_t now)
 {
 	uint64_t drops;
 
+	dp_verdict_tick(w);
 	sess_expire(w->sess, now, DP_EXPIRE_BUDGET);
 	__atomic_store_n(&w->stats.sessions_active, sess_count(w->sess), __ATOMIC_RELAXED);
 	if (now - w->last_stats_ms < DP_STATS_MS)
@@ -309,12 +313,13 @@ int dp_worker_init(struct dp_worker *w, struct dp *dp, int id)
 	if (err)
 		return err;
 	sess_table_set_release(w->sess, dp_sess_released, w);
-	return 0;
+	return dp_evring_init(&w->events);
 }
 
 void dp_worker_fini(struct dp_worker *w)
 {
 	sess_table_free(w->sess);
+	dp_evring_fini(&w->events);
 	free(w->port_stats);
 	w->sess = NULL;
 	w->port_stats = NULL;

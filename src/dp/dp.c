@@ -17,6 +17,7 @@
 #include <urcu.h>
 
 #include "dp-worker.h"
+#include "policy/policy.h"
 #include "log.h"
 
 static int dp_resolve_workers(int n)
@@ -107,10 +108,43 @@ void dp_free(struct dp *dp)
 		dp_worker_fini(&dp->workers[i]);
 	for (i = 0; i < BH_MAX_PORTS; i++)
 		free(dp->ports[i]); /* no reader left */
+	policy_free(dp->policy);
 	free(dp->workers);
 	sem_destroy(&dp->started);
 	pthread_mutex_destroy(&dp->port_lock);
 	free(dp);
+}
+
+/* ---- policy and events ---- */
+
+void dp_policy_set(struct dp *dp, struct policy *p)
+{
+	struct policy *old = rcu_xchg_pointer(&dp->policy, p);
+
+	/* Workers compare this sequence between passes and re-check their sessions. */
+	__atomic_add_fetch(&dp->policy_seq, 1, __ATOMIC_RELEASE);
+	if (old) {
+		synchronize_rcu();
+		policy_free(old);
+	}
+}
+
+int dp_events_drain(struct dp *dp, dp_event_fn cb, void *ctx)
+{
+	int n = 0;
+
+	for (int i = 0; dp->workers && i < dp->nworkers; i++)
+		n += dp_evring_drain(&dp->workers[i].events, cb, ctx);
+	return n;
+}
+
+uint64_t dp_events_lost(struct dp *dp)
+{
+	uint64_t lost = 0;
+
+	for (int i = 0; dp->workers && i < dp->nworkers; i++)
+		lost += __atomic_load_n(&dp->workers[i].events.lost, __ATOMIC_RELAXED);
+	return lost;
 }
 
 int dp_worker_count(const struct dp *dp)

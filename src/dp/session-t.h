@@ -67,14 +67,21 @@ struct session {
 	uint8_t flags;         /* SESS_F_* */
 	uint8_t tcp_fin;       /* bit per sess_side: FIN seen */
 	uint8_t tcp_fin_acked; /* bit per sess_side: that FIN acked */
-	uint8_t verdict;       /* free for the verdict stage (0 = undecided) */
+	uint8_t verdict;       /* enum sess_verdict, owned by the policy stage */
 	uint32_t tcp_fin_seq[2]; /* per sess_side: the ack number that covers its FIN */
-	uint32_t policy_id;      /* free for the verdict stage */
+	uint32_t policy_id;      /* rule that decided it (0 = mode default) */
+	uint32_t tcp_next[2];    /* per sess_side: next sequence number it will send */
+	uint8_t peer_mac[6];     /* L2 address of the far side, for resets we send */
+	uint8_t tcp_seq_seen;    /* bit per sess_side: tcp_next valid */
+	uint8_t end;             /* enum policy_dir: which end of the flow this port is */
 	uint64_t first_seen;     /* ms, coarse monotonic clock */
 	uint64_t last_seen;
 	uint64_t packets[2]; /* per sess_side */
 	uint64_t bytes[2];
 };
+
+/* Verdict of a session at this port's end. */
+enum sess_verdict { SESS_UNDECIDED = 0, SESS_ALLOWED, SESS_BLOCKED };
 
 /* What sess_update() tells the caller about the packet's session. */
 struct sess_result {

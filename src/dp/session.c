@@ -460,3 +460,13 @@ unsigned sess_expire(struct sess_table *t, uint64_t now_ms, unsigned budget)
 	}
 	return removed;
 }
+
+/* ---- walking ---- */
+
+/* Every live session is on exactly one timeout list, so the lists are the index. */
+void sess_foreach(struct sess_table *t, sess_visit_fn fn, void *arg)
+{
+	for (int tc = 0; tc < SESS_TC__MAX; tc++)
+		for (uint32_t i = t->lists[tc].head; i != SESS_NIL; i = t->pool[i].lnext)
+			fn(arg, &t->pool[i]);
+}

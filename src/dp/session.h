@@ -34,6 +34,10 @@ int sess_update(struct sess_table *t, const struct dp_pkt *p, uint64_t now_ms,
 /* Remove expired sessions, looking at no more than budget of them; returns removed. */
 unsigned sess_expire(struct sess_table *t, uint64_t now_ms, unsigned budget);
 
+/* Call fn for every live session (it may change verdict fields, not remove). */
+typedef void (*sess_visit_fn)(void *arg, struct session *s);
+void sess_foreach(struct sess_table *t, sess_visit_fn fn, void *arg);
+
 uint32_t sess_count(const struct sess_table *t);
 uint32_t sess_capacity(const struct sess_table *t);
 void sess_table_stats(const struct sess_table *t, struct sess_table_stats *out);

@@ -24,7 +24,7 @@ struct wnl {
 	struct mnl_socket *sk;
 	unsigned int portid;
 	unsigned int seq;
-	char *rbuf; /* MNL_SOCKET_DUMP_SIZE bytes: a dump part never fits a small buffer */
+	char *rbuf; /* 32 KiB: a dump part does not fit a smaller buffer */
 };
 
 /* What we need to know of a link. */
@@ -39,7 +39,13 @@ struct wnl_link {
 	uint32_t mtu;
 	uint32_t max_mtu; /* 0 when the kernel did not say */
 	uint32_t txqlen;
+	bool inet6;           /* the device has IPv6 state (IFLA_AF_SPEC/AF_INET6) */
+	uint32_t inet6_flags; /* IFLA_INET6_FLAGS */
+	bool inet6_disabled;  /* its disable_ipv6 is set */
 };
+
+/* inet6 device flag "addrconf has seen this link up" (include/net/if_inet6.h, not uapi). */
+#define WNL_IN6_IF_READY 0x80000000u
 
 /* One RTM_NEWLINK on an existing link; unset fields are left alone. */
 struct wnl_link_set {
@@ -89,13 +95,35 @@ int wnl_addr_del(struct wnl *nl, int ifindex, const struct wire_addr *a);
 int wnl_route_add(struct wnl *nl, int ifindex, const struct wire_route *r);
 
 /* wire-snap.c */
-int snap_read(struct wnl *nl, const char *iface, struct wire_snapshot *s, int *ifindex,
+int snap_read(struct wnl *nl, int ns_fd, const char *iface, struct wire_snapshot *s, int *ifindex,
 	      char *err, size_t errlen);
-int snap_put_addrs(struct wnl *nl, int ns_fd, int ifindex, const struct wire_snapshot *s,
-		   bool best_effort);
-int snap_put_routes(struct wnl *nl, int ifindex, const struct wire_snapshot *s, bool best_effort);
+int snap_put_addrs(struct wnl *nl, int ifindex, const struct wire_snapshot *s);
+int snap_put_routes(struct wnl *nl, int ifindex, const struct wire_snapshot *s);
 int snap_drop_addrs(struct wnl *nl, int ifindex, const struct wire_snapshot *s);
+
+/* Read and/or write a /proc/sys file as seen from netns ns_fd; old gets the value read. */
 int ns_sysctl(int ns_fd, const char *path, char *old, size_t oldlen, const char *newval);
+
+/*
+ * Adding addresses without the DAD wait and without a "nodad" flag the
+ * workload never had: accept_dad is 0 on the device while it comes up and
+ * gets its addresses, and goes back once the kernel has settled them.
+ */
+struct dad_guard {
+	int ns_fd;
+	bool active;
+	char path[96];
+	char old[16];
+};
+int dad_off(struct dad_guard *g, int ns_fd, const char *ifname);
+int dad_wait_ready(struct wnl *nl, int ifindex);
+void dad_settle(struct wnl *nl, int ifindex);
+int dad_restore(struct dad_guard *g);
+int ipv6_off_set(int ns_fd, const char *ifname);
+
+/* wire.c: names the kernel takes as they are (no '/', ':', space), and port ids. */
+bool wire_ifname_ok(const char *name);
+bool wire_id_ok(const char *id);
 
 /* One-line reason for the caller; err may be NULL. */
 void wire_err(char *err, size_t errlen, const char *fmt, ...)

@@ -13,6 +13,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/ipv6.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <stdio.h>
@@ -24,6 +25,8 @@
 
 /* Requests are a few attributes; 4 KiB leaves ample room. */
 #define WNL_REQ_SIZE 4096
+/* A dump part can be as large as the kernel's 32 KiB skb; a smaller buffer truncates it. */
+#define WNL_RECV_SIZE 32768
 
 /* Address flags the kernel accepts from userspace on RTM_NEWADDR. */
 #define WNL_IFA_SETTABLE                                                                           \
@@ -38,7 +41,7 @@ int wnl_open(struct wnl *nl, int netns_fd)
 	memset(nl, 0, sizeof(*nl));
 	if (netns_fd < 0)
 		return -EBADF;
-	nl->rbuf = malloc(MNL_SOCKET_DUMP_SIZE);
+	nl->rbuf = malloc(WNL_RECV_SIZE);
 	if (!nl->rbuf)
 		return -ENOMEM;
 	rc = netns_enter(netns_fd, &saved);
@@ -92,7 +95,7 @@ static int talk_cb(const struct nlmsghdr *nlh, void *data)
 static void wnl_drain(struct wnl *nl, unsigned int seq)
 {
 	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl->sk, nl->rbuf, MNL_SOCKET_DUMP_SIZE);
+		ssize_t n = mnl_socket_recvfrom(nl->sk, nl->rbuf, WNL_RECV_SIZE);
 		const struct nlmsghdr *nlh = (const struct nlmsghdr *)nl->rbuf;
 		int len = (int)n;
 
@@ -109,11 +112,11 @@ static void wnl_drain(struct wnl *nl, unsigned int seq)
 	}
 }
 
-static int wnl_talk(struct wnl *nl, struct nlmsghdr *nlh, wnl_msg_fn fn, void *data)
+/* dump is explicit: NLM_F_DUMP shares bits with NLM_F_EXCL/REPLACE of "new" requests */
+static int wnl_run(struct wnl *nl, struct nlmsghdr *nlh, bool dump, wnl_msg_fn fn, void *data)
 {
 	struct talk t = {.fn = fn, .data = data};
 	unsigned int seq = ++nl->seq;
-	bool dump = nlh->nlmsg_flags & NLM_F_DUMP;
 
 	nlh->nlmsg_seq = seq;
 	if (!dump)
@@ -121,7 +124,7 @@ static int wnl_talk(struct wnl *nl, struct nlmsghdr *nlh, wnl_msg_fn fn, void *d
 	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl->sk, nl->rbuf, MNL_SOCKET_DUMP_SIZE);
+		ssize_t n = mnl_socket_recvfrom(nl->sk, nl->rbuf, WNL_RECV_SIZE);
 		int rc;
 
 		if (n < 0) {
@@ -140,6 +143,11 @@ static int wnl_talk(struct wnl *nl, struct nlmsghdr *nlh, wnl_msg_fn fn, void *d
 			return rc;
 		}
 	}
+}
+
+static int wnl_talk(struct wnl *nl, struct nlmsghdr *nlh, wnl_msg_fn fn, void *data)
+{
+	return wnl_run(nl, nlh, false, fn, data);
 }
 
 struct tb_ctx {
@@ -201,10 +209,31 @@ int wnl_dump(struct wnl *nl, uint16_t type, uint8_t family, wnl_msg_fn fn, void 
 	g = mnl_nlmsg_put_extra_header(nlh, type == RTM_GETROUTE ? sizeof(struct rtmsg)
 								  : sizeof(struct ifaddrmsg));
 	g->rtgen_family = family;
-	return wnl_talk(nl, nlh, fn, data);
+	return wnl_run(nl, nlh, true, fn, data);
 }
 
 /* Links */
+
+static void link_inet6(const struct nlattr *spec, struct wnl_link *l)
+{
+	const struct nlattr *af, *tb[IFLA_INET6_MAX + 1];
+
+	mnl_attr_for_each_nested(af, spec) {
+		if (mnl_attr_get_type(af) != AF_INET6)
+			continue;
+		wnl_parse_nested(af, tb, IFLA_INET6_MAX);
+		l->inet6 = true;
+		wnl_u32(tb[IFLA_INET6_FLAGS], &l->inet6_flags);
+		/* IFLA_INET6_CONF is the devconf array, indexed by DEVCONF_* */
+		if (tb[IFLA_INET6_CONF] &&
+		    mnl_attr_get_payload_len(tb[IFLA_INET6_CONF]) >
+			    DEVCONF_DISABLE_IPV6 * sizeof(int32_t)) {
+			const int32_t *conf = mnl_attr_get_payload(tb[IFLA_INET6_CONF]);
+
+			l->inet6_disabled = conf[DEVCONF_DISABLE_IPV6] != 0;
+		}
+	}
+}
 
 static int link_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -237,6 +266,8 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 		if (li[IFLA_INFO_KIND])
 			snprintf(l->kind, sizeof(l->kind), "%s", mnl_attr_get_str(li[IFLA_INFO_KIND]));
 	}
+	if (tb[IFLA_AF_SPEC])
+		link_inet6(tb[IFLA_AF_SPEC], l);
 	return 0;
 }
 

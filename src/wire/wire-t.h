@@ -48,6 +48,7 @@ struct wire_snapshot {
 	uint8_t mac[6];
 	uint32_t mtu;
 	uint32_t txqlen;
+	bool ipv6_off; /* net.ipv6.conf.<ifname>.disable_ipv6 was set: the new device must match */
 	int naddrs;
 	struct wire_addr addrs[WIRE_MAX_ADDRS];
 	int nroutes;

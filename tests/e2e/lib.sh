@@ -105,9 +105,20 @@ stop_daemon() { # stop_daemon [SIGNAL]
 
 bh() { "$BULKHEAD" "$@"; }
 
+# Wait (up to 5 s) until container C has no tentative (DAD) IPv6 address left.
+settle() {
+	local c=$1
+	for _ in $(seq 100); do
+		[ -z "$(ip -n "$T-$c" -6 addr show tentative 2>/dev/null)" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # What a container sees of its network, minus what legitimately changes (ifindexes).
 net_view() {
 	local c=$1
+	settle "$c"
 	{
 		cns "$c" ip -j addr show | jq -S 'map(del(.ifindex, .link_index, .link_netnsid, .link))'
 		cns "$c" ip -j -4 route show table all

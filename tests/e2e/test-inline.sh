@@ -26,8 +26,8 @@ check "ping v4 web -> db" cns web ping -c 5 -i 0.05 -W 2 10.99.0.12
 check "ping v6 web -> db" cns web ping -6 -c 5 -i 0.05 -W 2 fd99::12
 check "ping v4 host -> web" ip netns exec "$HOSTNS" ping -c 3 -i 0.05 -W 2 10.99.0.11
 check "ping v6 host -> db" ip netns exec "$HOSTNS" ping -6 -c 3 -i 0.05 -W 2 fd99::12
-check "ARP entry for db in web" bash -c "cns web ip neigh show 10.99.0.12 | grep -qE 'REACHABLE|STALE|DELAY'"
-check "ND entry for db in web" bash -c "cns web ip -6 neigh show fd99::12 | grep -qE 'REACHABLE|STALE|DELAY'"
+check "ARP entry for db in web" bash -c "ip -n $T-web neigh show 10.99.0.12 | grep -qE 'REACHABLE|STALE|DELAY'"
+check "ND entry for db in web" bash -c "ip -n $T-web -6 neigh show fd99::12 | grep -qE 'REACHABLE|STALE|DELAY'"
 out1=$(wl_stat web packets_out); in1=$(wl_stat web packets_in)
 # web sent 5+5 echo requests and 3 echo replies at least, and received as many.
 check "dp counted web's egress (>=13, got $((out1 - out0)))" test $((out1 - out0)) -ge 13
@@ -37,7 +37,8 @@ check "dp counted web's ingress (>=13, got $((in1 - in0)))" test $((in1 - in0)) 
 head -c 4000000 /dev/urandom >"$STATE/blob"
 sum=$(md5sum <"$STATE/blob" | cut -d' ' -f1)
 for addr in 10.99.0.11 fd99::11; do
-	cns web timeout 10 nc -l -N -p 8080 >"$STATE/recv" 2>/dev/null &
+	fam=-4; [ "$addr" = fd99::11 ] && fam=-6
+	cns web timeout 10 nc $fam -l -N -p 8080 >"$STATE/recv" 2>/dev/null &
 	lpid=$!; sleep 0.3
 	cns db timeout 10 nc -N -w 3 "$addr" 8080 <"$STATE/blob"
 	wait $lpid
