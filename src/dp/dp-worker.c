@@ -237,13 +237,32 @@ static void dp_tick(struct dp_worker *w, uint64_t now)
 		dp_ctr_add(&w->stats.ring_drops, drops);
 }
 
+static uint64_t dp_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * After traffic the worker keeps polling the ring (no syscall) for
+ * DP_SPIN_NS before it sleeps in poll(): a packet between two pulled ports
+ * crosses the dp twice within microseconds, and a poll() wakeup costs tens
+ * of microseconds each time.  An idle worker still sleeps.
+ */
 static void dp_loop(struct dp_worker *w)
 {
-	uint64_t now = dp_now_ms();
+	uint64_t now = dp_now_ms(), busy_ns = 0;
 	int err;
 
 	while (!__atomic_load_n(&w->dp->stop, __ATOMIC_ACQUIRE)) {
-		if (!dp_pass(w, now)) {
+		if (dp_pass(w, now)) {
+			busy_ns = dp_now_ns();
+		} else if (dp_now_ns() - busy_ns < DP_SPIN_NS) {
+			__builtin_ia32_pause();
+			continue;
+		} else {
 			err = io_packet_wait(&w->io, DP_TICK_MS);
 			if (err && err != w->last_err)
 				log_warn("dp worker %d: poll: %s", w->id, strerror(-err));

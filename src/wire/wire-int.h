@@ -39,7 +39,7 @@ struct wnl_link {
 	uint32_t mtu;
 	uint32_t max_mtu; /* 0 when the kernel did not say */
 	uint32_t txqlen;
-	bool inet6;           /* the device has IPv6 state (IFLA_AF_SPEC/AF_INET6) */
+	bool inet6;	      /* the device has IPv6 state (IFLA_AF_SPEC/AF_INET6) */
 	uint32_t inet6_flags; /* IFLA_INET6_FLAGS */
 	bool inet6_disabled;  /* its disable_ipv6 is set */
 };
@@ -51,10 +51,10 @@ struct wnl_link {
 struct wnl_link_set {
 	const char *name;
 	const uint8_t *mac;
-	uint32_t mtu;          /* 0: keep */
+	uint32_t mtu; /* 0: keep */
 	bool set_txqlen;
 	uint32_t txqlen;
-	int netns_fd;          /* <0: stay */
+	int netns_fd;	       /* <0: stay */
 	bool addr_gen_none;    /* IFLA_INET6_ADDR_GEN_MODE = NONE */
 	unsigned int flags_on; /* IFF_UP, IFF_NOARP */
 	unsigned int flags_off;
@@ -64,7 +64,7 @@ struct wnl_link_set {
 struct wnl_veth {
 	const char *name;
 	const uint8_t *mac; /* NULL: random */
-	uint32_t mtu;       /* 0: default */
+	uint32_t mtu;	    /* 0: default */
 	bool set_txqlen;
 	uint32_t txqlen;
 	const char *peer;
@@ -126,8 +126,7 @@ bool wire_ifname_ok(const char *name);
 bool wire_id_ok(const char *id);
 
 /* One-line reason for the caller; err may be NULL. */
-void wire_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+void wire_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static inline int wire_family_len(int family)
 {

@@ -7,8 +7,8 @@
  * fails is refused whole rather than half-trusted.  Addresses are text
  * (inet_ntop) so an operator can read and, if need be, fix the file.
  */
-#include "wire.h"
 #include "wire-int.h"
+#include "wire.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -73,8 +73,8 @@ static json_t *snapshot_json(const struct wire_snapshot *s)
 	json_t *j = json_object(), *addrs = json_array(), *routes = json_array();
 	char mac[18];
 
-	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", s->mac[0], s->mac[1],
-		 s->mac[2], s->mac[3], s->mac[4], s->mac[5]);
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", s->mac[0], s->mac[1], s->mac[2],
+		 s->mac[3], s->mac[4], s->mac[5]);
 	json_object_set_new(j, "ifname", json_string(s->ifname));
 	json_object_set_new(j, "mac", json_string(mac));
 	json_object_set_new(j, "mtu", json_integer(s->mtu));
@@ -101,7 +101,8 @@ json_t *wire_port_to_json(const struct wire_port *p)
 	json_object_set_new(j, "vin_ifindex", json_integer(p->vin_ifindex));
 	json_object_set_new(j, "vex_ifindex", json_integer(p->vex_ifindex));
 	json_object_set_new(j, "orig", snapshot_json(&p->orig));
-	/* a NULL anywhere above (allocation, a bad family) left a key out: refuse, not half-write */
+	/* a NULL anywhere above (allocation, a bad family) left a key out: refuse, not half-write
+	 */
 	if (json_object_size(j) != 6) {
 		json_decref(j);
 		return NULL;
@@ -303,12 +304,14 @@ static int snapshot_from_json(const json_t *j, struct wire_snapshot *s)
 	if (!json_is_array(addrs) || json_array_size(addrs) > WIRE_MAX_ADDRS ||
 	    !json_is_array(routes) || json_array_size(routes) > WIRE_MAX_ROUTES)
 		return -EINVAL;
-	json_array_foreach(addrs, i, v) {
+	json_array_foreach(addrs, i, v)
+	{
 		if (addr_from_json(v, &s->addrs[i]) < 0)
 			return -EINVAL;
 	}
 	s->naddrs = (int)json_array_size(addrs);
-	json_array_foreach(routes, i, v) {
+	json_array_foreach(routes, i, v)
+	{
 		if (route_from_json(v, &s->routes[i]) < 0)
 			return -EINVAL;
 	}

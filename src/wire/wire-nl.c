@@ -207,7 +207,7 @@ int wnl_dump(struct wnl *nl, uint16_t type, uint8_t family, wnl_msg_fn fn, void 
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	/* rtmsg and ifaddrmsg both start with the family; the kernel reads the larger header */
 	g = mnl_nlmsg_put_extra_header(nlh, type == RTM_GETROUTE ? sizeof(struct rtmsg)
-								  : sizeof(struct ifaddrmsg));
+								 : sizeof(struct ifaddrmsg));
 	g->rtgen_family = family;
 	return wnl_run(nl, nlh, true, fn, data);
 }
@@ -218,16 +218,16 @@ static void link_inet6(const struct nlattr *spec, struct wnl_link *l)
 {
 	const struct nlattr *af, *tb[IFLA_INET6_MAX + 1];
 
-	mnl_attr_for_each_nested(af, spec) {
+	mnl_attr_for_each_nested(af, spec)
+	{
 		if (mnl_attr_get_type(af) != AF_INET6)
 			continue;
 		wnl_parse_nested(af, tb, IFLA_INET6_MAX);
 		l->inet6 = true;
 		wnl_u32(tb[IFLA_INET6_FLAGS], &l->inet6_flags);
 		/* IFLA_INET6_CONF is the devconf array, indexed by DEVCONF_* */
-		if (tb[IFLA_INET6_CONF] &&
-		    mnl_attr_get_payload_len(tb[IFLA_INET6_CONF]) >
-			    DEVCONF_DISABLE_IPV6 * sizeof(int32_t)) {
+		if (tb[IFLA_INET6_CONF] && mnl_attr_get_payload_len(tb[IFLA_INET6_CONF]) >
+					       DEVCONF_DISABLE_IPV6 * sizeof(int32_t)) {
 			const int32_t *conf = mnl_attr_get_payload(tb[IFLA_INET6_CONF]);
 
 			l->inet6_disabled = conf[DEVCONF_DISABLE_IPV6] != 0;
@@ -264,7 +264,8 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	if (tb[IFLA_LINKINFO]) {
 		wnl_parse_nested(tb[IFLA_LINKINFO], li, IFLA_INFO_MAX);
 		if (li[IFLA_INFO_KIND])
-			snprintf(l->kind, sizeof(l->kind), "%s", mnl_attr_get_str(li[IFLA_INFO_KIND]));
+			snprintf(l->kind, sizeof(l->kind), "%s",
+				 mnl_attr_get_str(li[IFLA_INFO_KIND]));
 	}
 	if (tb[IFLA_AF_SPEC])
 		link_inet6(tb[IFLA_AF_SPEC], l);
@@ -414,8 +415,7 @@ static struct nlmsghdr *addr_msg(char *buf, uint16_t type, uint16_t flags, int i
 int wnl_addr_add(struct wnl *nl, int ifindex, const struct wire_addr *a)
 {
 	char buf[WNL_REQ_SIZE];
-	struct nlmsghdr *nlh =
-		addr_msg(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, a);
+	struct nlmsghdr *nlh = addr_msg(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, a);
 	uint32_t flags = a->flags & WNL_IFA_SETTABLE;
 	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 

@@ -7,8 +7,8 @@
  * whatever state it meets - half pulled, fully pulled, half restored, or
  * loaded from workloads.json by a later bulkheadd - to the original one.
  */
-#include "wire.h"
 #include "wire-int.h"
+#include "wire.h"
 
 #include <errno.h>
 #include <net/if.h>
@@ -138,7 +138,8 @@ static int names_free(struct wctx *c, const struct wire_port *p)
 	struct {
 		struct wnl *nl;
 		const char *name, *where;
-	} chk[] = {{&c->enf, p->vin, "enforcer"}, {&c->enf, p->vex, "enforcer"},
+	} chk[] = {{&c->enf, p->vin, "enforcer"},
+		   {&c->enf, p->vex, "enforcer"},
 		   {&c->wl, p->vex, "workload"}};
 	struct wnl_link l;
 
@@ -146,8 +147,9 @@ static int names_free(struct wctx *c, const struct wire_port *p)
 		int rc = wnl_link_get(chk[i].nl, chk[i].name, 0, &l);
 
 		if (rc == 0) {
-			wire_err(c->err, c->errlen, "%s already exists in %s netns (pulled already?)",
-				 chk[i].name, chk[i].where);
+			wire_err(c->err, c->errlen,
+				 "%s already exists in %s netns (pulled already?)", chk[i].name,
+				 chk[i].where);
 			return -EEXIST;
 		}
 		if (rc != -ENODEV)
@@ -156,38 +158,50 @@ static int names_free(struct wctx *c, const struct wire_port *p)
 	return 0;
 }
 
+static int link_rename(struct wnl *nl, int ifindex, const char *name)
+{
+	return link_set(nl, ifindex, (struct wnl_link_set){.netns_fd = -1, .name = name});
+}
+
+static int link_mac(struct wnl *nl, int ifindex, const uint8_t *mac)
+{
+	return link_set(nl, ifindex, (struct wnl_link_set){.netns_fd = -1, .mac = mac});
+}
+
+static int link_move(struct wnl *nl, int ifindex, int netns_fd)
+{
+	return link_set(nl, ifindex, (struct wnl_link_set){.netns_fd = netns_fd});
+}
+
 static int pull_steps(struct wctx *c, struct wire_port *p, int ifindex)
 {
 	const struct wire_snapshot *o = &p->orig;
-	struct wnl_link l;
 	uint8_t mac[6];
+	struct wnl_veth veth = {
+	    .name = o->ifname,
+	    .mac = o->mac,
+	    .mtu = o->mtu,
+	    .set_txqlen = true,
+	    .txqlen = o->txqlen,
+	    .peer = p->vin,
+	    .peer_netns_fd = c->enf_fd,
+	    .peer_mtu = o->mtu,
+	};
+	struct wnl_link l;
 	int rc;
 
+	random_mac(mac);
 	rc = fail(c, link_updown(&c->wl, ifindex, false), "setting down", o->ifname);
 	if (rc == 0)
-		rc = fail(c, link_set(&c->wl, ifindex, (struct wnl_link_set){.netns_fd = -1,
-									   .name = p->vex}),
-			  "renaming", o->ifname);
+		rc = fail(c, link_rename(&c->wl, ifindex, p->vex), "renaming", o->ifname);
 	if (rc == 0)
 		rc = fail(c, snap_drop_addrs(&c->wl, ifindex, o), "deleting addresses of", p->vex);
-	random_mac(mac);
 	if (rc == 0)
-		rc = fail(c, link_set(&c->wl, ifindex,
-				      (struct wnl_link_set){.netns_fd = -1, .mac = mac}),
-			  "setting a new MAC on", p->vex);
+		rc = fail(c, link_mac(&c->wl, ifindex, mac), "setting a new MAC on", p->vex);
 	if (rc == 0)
-		rc = fail(c, wnl_veth_add(&c->wl, &(struct wnl_veth){.name = o->ifname,
-								      .mac = o->mac,
-								      .mtu = o->mtu,
-								      .set_txqlen = true,
-								      .txqlen = o->txqlen,
-								      .peer = p->vin,
-								      .peer_netns_fd = c->enf_fd,
-								      .peer_mtu = o->mtu}),
-			  "creating veth", o->ifname);
+		rc = fail(c, wnl_veth_add(&c->wl, &veth), "creating veth", o->ifname);
 	if (rc == 0)
-		rc = fail(c, link_set(&c->wl, ifindex,
-				      (struct wnl_link_set){.netns_fd = c->enf_fd}),
+		rc = fail(c, link_move(&c->wl, ifindex, c->enf_fd),
 			  "moving to the enforcer netns:", p->vex);
 	if (rc == 0)
 		rc = enf_bring_up(c, p->vin, &p->vin_ifindex);
@@ -236,32 +250,39 @@ static int reset_link(struct wctx *c, const struct wire_port *p, const struct wn
 	return rc;
 }
 
+/* Enforcer side: vin goes (with its peer, the new device); vex goes home, or away if none. */
+static int enf_clear(struct wctx *c, const struct wire_port *p)
+{
+	struct wnl_link l;
+	int rc;
+
+	rc = wnl_link_del_name(&c->enf, p->vin);
+	if (rc < 0 && rc != -ENODEV)
+		return fail(c, rc, "enforcer netns: deleting", p->vin);
+	rc = wnl_link_get(&c->enf, p->vex, 0, &l);
+	if (rc == -ENODEV)
+		return 0;
+	if (rc < 0)
+		return fail(c, rc, "enforcer netns: looking up", p->vex);
+	if (!c->wl_ok)
+		return fail(c, wnl_link_del(&c->enf, l.ifindex), "enforcer netns: deleting",
+			    p->vex);
+	return fail(c, link_move(&c->enf, l.ifindex, c->wl_fd),
+		    "moving back to the workload netns:", p->vex);
+}
+
 static int reinstate(struct wctx *c, const struct wire_port *p)
 {
 	struct wnl_link l;
 	int rc;
 
 	if (c->enf_ok) {
-		/* deleting vin deletes its peer, the new device in the workload */
-		rc = wnl_link_del_name(&c->enf, p->vin);
-		if (rc < 0 && rc != -ENODEV)
-			return fail(c, rc, "enforcer netns: deleting", p->vin);
-		rc = wnl_link_get(&c->enf, p->vex, 0, &l);
-		if (rc == 0 && c->wl_ok)
-			rc = fail(c,
-				  link_set(&c->enf, l.ifindex,
-					   (struct wnl_link_set){.netns_fd = c->wl_fd}),
-				  "moving back to the workload netns:", p->vex);
-		else if (rc == 0)
-			rc = fail(c, wnl_link_del(&c->enf, l.ifindex), "enforcer netns: deleting",
-				  p->vex);
-		else if (rc == -ENODEV)
-			rc = 0;
+		rc = enf_clear(c, p);
 		if (rc < 0)
 			return rc;
 	}
 	if (!c->wl_ok)
-		return -ENOENT;
+		return 0;
 	rc = find_original(c, p, &l);
 	if (rc == -ENODEV)
 		return REINSTATE_NOTHING;
@@ -366,8 +387,10 @@ int wire_restore(int wl_fd, int enf_fd, const struct wire_port *p, char *err, si
 	}
 	open_wl(&c);
 	rc = reinstate(&c, p);
-	if (rc == -ENOENT) {
+	if (!c.wl_ok && rc >= 0) {
+		/* reinstate got no further than the enforcer side: that is all there is to do */
 		wire_err(err, errlen, "workload netns gone; removed %s/%s", p->vin, p->vex);
+		rc = -ENOENT;
 	} else if (rc == REINSTATE_NOTHING) {
 		log_info("wire: %s of port %s is gone; nothing to restore", p->orig.ifname, p->id);
 		rc = 0;

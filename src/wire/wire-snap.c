@@ -273,6 +273,20 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
+static int snap_dump(struct wnl *nl, struct snap_ctx *c)
+{
+	int rc;
+
+	rc = wnl_dump(nl, RTM_GETADDR, AF_INET, addr_cb, c);
+	if (rc == 0)
+		rc = wnl_dump(nl, RTM_GETADDR, AF_INET6, addr_cb, c);
+	if (rc == 0)
+		rc = wnl_dump(nl, RTM_GETROUTE, AF_INET, route_cb, c);
+	if (rc == 0)
+		rc = wnl_dump(nl, RTM_GETROUTE, AF_INET6, route_cb, c);
+	return rc;
+}
+
 int snap_read(struct wnl *nl, int ns_fd, const char *iface, struct wire_snapshot *s, int *ifindex,
 	      char *err, size_t errlen)
 {
@@ -300,13 +314,13 @@ int snap_read(struct wnl *nl, int ns_fd, const char *iface, struct wire_snapshot
 	s->txqlen = l.txqlen;
 	s->ipv6_off = ipv6_off_get(ns_fd, l.name);
 	c.ifindex = l.ifindex;
-	rc = wnl_dump(nl, RTM_GETADDR, AF_INET, addr_cb, &c);
-	if (rc == 0)
-		rc = wnl_dump(nl, RTM_GETADDR, AF_INET6, addr_cb, &c);
-	if (rc == 0)
-		rc = wnl_dump(nl, RTM_GETROUTE, AF_INET, route_cb, &c);
-	if (rc == 0)
-		rc = wnl_dump(nl, RTM_GETROUTE, AF_INET6, route_cb, &c);
+	/* EINTR: the tables changed under a dump (NLM_F_DUMP_INTR); read them all again */
+	for (int tries = 0; tries < 3; tries++) {
+		s->naddrs = s->nroutes = 0;
+		rc = snap_dump(nl, &c);
+		if (rc != -EINTR)
+			break;
+	}
 	if (rc == -E2BIG) {
 		wire_err(err, errlen, "interface %s: more than %d addresses or %d routes", iface,
 			 WIRE_MAX_ADDRS, WIRE_MAX_ROUTES);

@@ -83,8 +83,8 @@ static int dp_set_mtu(struct wnl *nl, const struct wnl_link *dp, const struct wn
 		if (!tries[i])
 			continue;
 		/* the peer first: veth may refuse a side larger than what its peer accepts */
-		rc = wnl_link_set(nl, dpp->ifindex, &(struct wnl_link_set){.netns_fd = -1,
-									  .mtu = tries[i]});
+		rc = wnl_link_set(nl, dpp->ifindex,
+				  &(struct wnl_link_set){.netns_fd = -1, .mtu = tries[i]});
 		if (rc == 0)
 			rc = wnl_link_set(nl, dp->ifindex,
 					  &(struct wnl_link_set){.netns_fd = -1, .mtu = tries[i]});
@@ -128,8 +128,8 @@ static int dp_find_or_make(struct wnl *nl, const char *dp, const char *dpp, stru
 	return rc;
 }
 
-int wire_dp_create(int enf_fd, const char *dp, const char *dpp, int *dp_ifindex,
-		   int *dpp_ifindex, char *err, size_t errlen)
+int wire_dp_create(int enf_fd, const char *dp, const char *dpp, int *dp_ifindex, int *dpp_ifindex,
+		   char *err, size_t errlen)
 {
 	struct wnl_link ldp, ldpp;
 	struct wnl nl;

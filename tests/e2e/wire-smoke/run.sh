@@ -62,17 +62,13 @@ topology() {
 	ip -n ws-c1 -6 route add 2001:db8:1::/48 dev eth0 metric 300
 }
 
-# Wait until DAD is over in ns (every up device has its link-local), so "before" is steady.
+# Wait until DAD is over in ns: every device set up is oper-up with a settled link-local, so
+# "before" is a steady state (linkwatch and addrconf finish a moment after "ip link set up").
 settle() {
-	local devs dev
-	devs=$(ip -n "$1" -j link | jq -r '.[] | select(.ifname != "lo" and .operstate == "UP") | .ifname')
 	for _ in $(seq 100); do
-		local busy=0
-		for dev in $devs; do
-			ip -n "$1" -6 addr show dev "$dev" scope link | grep -q inet6 || busy=1
-		done
-		ip -n "$1" addr | grep -q tentative && busy=1
-		[ $busy = 1 ] || return 0
+		ip -n "$1" -j addr | jq -e 'all(.[] | select(.ifname != "lo" and (.flags | index("UP")));
+			.operstate == "UP" and any(.addr_info[]; .scope == "link" and .family == "inet6"))
+			and all(.[].addr_info[]; .tentative != true)' >/dev/null && return 0
 		sleep 0.1
 	done
 	fail "$1: addresses still tentative"
@@ -214,6 +210,17 @@ ip -n ws-host link del h1
 enf_has_no "$id"
 ! ip -n ws-c1 link show eth0 >/dev/null 2>&1 || fail "c1 eth0 still there after its port died"
 ok "restore after the port died: leftovers removed, nothing to restore"
+
+# --- a workload with IPv6 off on its port keeps it off, through pull and restore
+ip netns exec ws-c2 sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1
+state ws-c2 "$TMP/c2.nov6"
+"$WS" pull ws-c2 ws-enf eth0 web2 "$TMP/port2.json"
+state ws-c2 "$TMP/c2.nov6.pulled"
+same "$TMP/c2.nov6" "$TMP/c2.nov6.pulled" "pull lost disable_ipv6"
+"$WS" restore ws-c2 ws-enf "$TMP/port2.json" >/dev/null
+state ws-c2 "$TMP/c2.nov6.restored"
+same "$TMP/c2.nov6" "$TMP/c2.nov6.restored" "restore lost disable_ipv6"
+ok "disable_ipv6 on the port kept through pull and restore"
 
 # --- the workload netns is gone: -ENOENT, ws-enf cleaned
 "$WS" pull ws-c2 ws-enf eth0 web2 "$TMP/port2.json"

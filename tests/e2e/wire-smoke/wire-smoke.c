@@ -160,11 +160,11 @@ int main(int argc, char **argv)
 		int (*fn)(char **av);
 		const char *usage;
 	} cmds[] = {
-		{"setup", 1, cmd_setup, "ENF"},
-		{"pull", 5, cmd_pull, "WL ENF IFACE WORKLOAD STATE.json"},
-		{"restore", 3, cmd_restore, "WL ENF STATE.json"},
-		{"snapshot", 2, cmd_snapshot, "WL IFACE"},
-		{"dp", 2, cmd_dp, "ENF create|destroy"},
+	    {"setup", 1, cmd_setup, "ENF"},
+	    {"pull", 5, cmd_pull, "WL ENF IFACE WORKLOAD STATE.json"},
+	    {"restore", 3, cmd_restore, "WL ENF STATE.json"},
+	    {"snapshot", 2, cmd_snapshot, "WL IFACE"},
+	    {"dp", 2, cmd_dp, "ENF create|destroy"},
 	};
 
 	for (size_t i = 0; argc > 1 && i < sizeof(cmds) / sizeof(cmds[0]); i++) {
