@@ -18,14 +18,10 @@ struct command {
 	const char *usage;
 	json_t *(*build)(int argc, char **argv);
 	void (*print)(json_t *result);
+	int (*run)(const struct cli *c, int argc, char **argv); /* instead of build+print */
 };
 
 static void usage(FILE *f);
-
-static json_t *req_new(const char *cmd)
-{
-	return json_pack("{s:s}", "cmd", cmd);
-}
 
 static json_t *build_status(int argc, char **argv)
 {
@@ -95,12 +91,30 @@ static json_t *build_workload_add(int argc, char **argv)
 	return r;
 }
 
+#define CMD(w, u, b, p) {w, u, b, p, NULL}
+
 static const struct command commands[] = {
-	{"status", "status", build_status, print_status},
-	{"workload add", "workload add NAME (--netns NS | --pid PID) [--iface eth0] "
-			 "[--group G]... [--mode M]", build_workload_add, NULL},
-	{"workload rm", "workload rm NAME", build_workload_rm, NULL},
-	{"workload list", "workload list", build_workload_list, print_workloads},
+	CMD("status", "status", build_status, print_status),
+	CMD("workload add", "workload add NAME (--netns NS | --pid PID) [--iface eth0] "
+			    "[--group G]... [--mode M]", build_workload_add, NULL),
+	CMD("workload rm", "workload rm NAME", build_workload_rm, NULL),
+	CMD("workload list", "workload list", build_workload_list, print_workloads),
+	CMD("mode", "mode (NAME | --all) discover|monitor|protect|quarantine", build_mode,
+	    print_mode),
+	CMD("group add", "group add G [--cidr CIDR]... [--fqdn PATTERN]...", build_group_add,
+	    print_group),
+	CMD("group rm", "group rm G", build_group_rm, NULL),
+	CMD("group list", "group list", build_group_list, print_groups),
+	CMD("rule add", "rule add --from G --to G [--port SPEC] [--app APP]... "
+			"--action allow|deny [--id N]", build_rule_add, print_rule),
+	CMD("rule rm", "rule rm ID", build_rule_rm, NULL),
+	CMD("rule list", "rule list [--learned]", build_rule_list, print_rules),
+	CMD("rule promote", "rule promote ID   (learned rule -> user rule)", build_rule_promote,
+	    print_rule),
+	CMD("conn list", "conn list", build_conn_list, print_convs),
+	{"log", "log [--violations|--threats] [-n N] [--follow]", NULL, NULL, run_log},
+	CMD("explain", "explain --from W|IP --to W|IP --port SPEC [--app APP]", build_explain,
+	    print_explain),
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -137,8 +151,10 @@ static void print_result(const struct cli *c, const struct command *cmd, json_t 
 	json_t *result = json_object_get(resp, "result");
 
 	if (c->json) {
-		json_dumpf(result ? result : json_object(), stdout, JSON_INDENT(2));
-		putchar('\n');
+		if (result)
+			print_json(result);
+		else
+			puts("{}");
 	} else if (cmd->print && result) {
 		cmd->print(result);
 	}
@@ -176,7 +192,10 @@ int main(int argc, char **argv)
 	cmd = find_command(argc, argv, &used);
 	if (!cmd)
 		die("unknown command: %s (see bulkhead --help)", argv[0]);
+	opterr = 0; /* a bad option gets the command's one-line usage error, not two lines */
 	/* Builders see their last command word as argv[0], as getopt expects. */
+	if (cmd->run)
+		return cmd->run(&c, argc - used + 1, argv + used - 1);
 	req = cmd->build(argc - used + 1, argv + used - 1);
 	resp = cli_call(&c, req);
 	json_decref(req);

@@ -97,3 +97,178 @@ void print_status(json_t *r)
 	if (json_array_size(wls))
 		print_workloads(wls);
 }
+
+void print_json(json_t *result)
+{
+	json_dumpf(result, stdout, JSON_INDENT(2));
+	putchar('\n');
+}
+
+void print_mode(json_t *arr)
+{
+	json_t *w;
+	size_t i;
+
+	json_array_foreach(arr, i, w)
+		printf("%s: %s\n", jstr(w, "name"), jstr(w, "mode"));
+}
+
+/* ["a","b"] -> "a,b"; empty -> "-". */
+static const char *join(json_t *arr, char *buf, size_t len)
+{
+	size_t off = 0;
+	json_t *v;
+	size_t i;
+
+	buf[0] = '\0';
+	json_array_foreach(arr, i, v) {
+		int n = snprintf(buf + off, len - off, "%s%s", i ? "," : "", json_string_value(v));
+
+		if (n < 0 || (size_t)n >= len - off)
+			break;
+		off += (size_t)n;
+	}
+	return buf[0] ? buf : "-";
+}
+
+/* A rule id, or "default" for the mode default. */
+static const char *rule_ref(json_t *v, char *buf, size_t len)
+{
+	if (json_is_integer(v))
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else
+		snprintf(buf, len, "%s", json_string_value(v) ? json_string_value(v) : "-");
+	return buf;
+}
+
+void print_rules(json_t *arr)
+{
+	static const char *const hdr[] = {"RULE ID", "FROM",   "TO",     "PORTS",
+					  "APPS",    "ACTION", "LEARNED"};
+	struct table *t = table_new(7, hdr);
+	char id[24], apps[512];
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(arr, i, r) {
+		snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT, jint(r, "id"));
+		table_row(t, id, jstr(r, "from"), jstr(r, "to"), jstr(r, "ports"),
+			  join(json_object_get(r, "apps"), apps, sizeof(apps)), jstr(r, "action"),
+			  json_is_true(json_object_get(r, "learned")) ? "yes" : "no");
+	}
+	table_print(t);
+	table_free(t);
+}
+
+void print_rule(json_t *r)
+{
+	json_t *arr = json_pack("[O]", r);
+
+	print_rules(arr);
+	json_decref(arr);
+}
+
+void print_groups(json_t *arr)
+{
+	static const char *const hdr[] = {"GROUP", "CIDRS", "MEMBERS"};
+	struct table *t = table_new(3, hdr);
+	char cidrs[1024], fq[1024], both[2100], members[1024];
+	json_t *g;
+	size_t i;
+
+	json_array_foreach(arr, i, g) {
+		json_t *fqdns = json_object_get(g, "fqdns");
+		const char *c = join(json_object_get(g, "cidrs"), cidrs, sizeof(cidrs));
+
+		/* FQDN patterns are address sets too: show them with the CIDRs. */
+		if (json_array_size(fqdns))
+			snprintf(both, sizeof(both), "%s%s%s", strcmp(c, "-") ? c : "",
+				 strcmp(c, "-") ? "," : "", join(fqdns, fq, sizeof(fq)));
+		else
+			snprintf(both, sizeof(both), "%s", c);
+		table_row(t, jstr(g, "name"), both,
+			  join(json_object_get(g, "members"), members, sizeof(members)));
+	}
+	table_print(t);
+	table_free(t);
+}
+
+void print_group(json_t *g)
+{
+	json_t *arr = json_pack("[O]", g);
+
+	print_groups(arr);
+	json_decref(arr);
+}
+
+void print_convs(json_t *arr)
+{
+	static const char *const hdr[] = {"FROM",      "TO",     "PORT",     "SESSIONS",
+					  "BYTES",     "LAST RULE", "ACTION", "LAST SEEN"};
+	struct table *t = table_new(8, hdr);
+	char b[2][32], rule[32];
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(arr, i, c) {
+		table_row(t, jstr(c, "from"), jstr(c, "to"), jstr(c, "port"),
+			  human(jint(c, "sessions"), b[0], 32), human(jint(c, "bytes"), b[1], 32),
+			  rule_ref(json_object_get(c, "last_rule"), rule, sizeof(rule)),
+			  jstr(c, "last_action"), jstr(c, "last_seen"));
+	}
+	table_print(t);
+	table_free(t);
+}
+
+void print_explain(json_t *r)
+{
+	json_t *ends = json_object_get(r, "ends"), *e;
+	char rule[32];
+	size_t i;
+
+	printf("%s (%s) -> %s (%s)\n", jstr(r, "from"), jstr(r, "from_addr"), jstr(r, "to"),
+	       jstr(r, "to_addr"));
+	json_array_foreach(ends, i, e) {
+		printf("  %-7s %s: %s, decided by %s%s\n", jstr(e, "end"), jstr(e, "workload"),
+		       jstr(e, "action"),
+		       json_is_integer(json_object_get(e, "rule_id")) ? "rule " : "the mode default",
+		       json_is_integer(json_object_get(e, "rule_id"))
+			       ? rule_ref(json_object_get(e, "rule_id"), rule, sizeof(rule))
+			       : "");
+		printf("          %s\n", jstr(e, "explain"));
+	}
+	if (json_object_get(r, "app_note"))
+		printf("note: %s\n", jstr(r, "app_note"));
+	printf("verdict: %s\n", jstr(r, "verdict"));
+}
+
+/* One log line for people: a violation or a conversation record. */
+static void print_log_line(json_t *l)
+{
+	char rule[32];
+
+	if (json_object_get(l, "sessions")) {
+		printf("%s  %s -> %s %s  sessions %" JSON_INTEGER_FORMAT
+		       "  bytes %" JSON_INTEGER_FORMAT "  last rule %s %s\n",
+		       jstr(l, "last_seen"), jstr(l, "from"), jstr(l, "to"), jstr(l, "port"),
+		       jint(l, "sessions"), jint(l, "bytes"),
+		       rule_ref(json_object_get(l, "last_rule"), rule, sizeof(rule)),
+		       jstr(l, "last_action"));
+		return;
+	}
+	printf("%s  %s (%s) -> %s (%s) %s  %s by rule %s, mode %s at %s %s%s\n", jstr(l, "time"),
+	       jstr(l, "from"), jstr(l, "from_ip"), jstr(l, "to"), jstr(l, "to_ip"),
+	       jstr(l, "port"), jstr(l, "action"),
+	       rule_ref(json_object_get(l, "rule_id"), rule, sizeof(rule)), jstr(l, "mode"),
+	       jstr(l, "workload"), jstr(l, "end"),
+	       json_is_true(json_object_get(l, "reset")) ? " (reset)" : "");
+}
+
+void print_log_lines(json_t *lines)
+{
+	json_t *l;
+	size_t i;
+
+	json_array_foreach(lines, i, l)
+		print_log_line(l);
+}

@@ -22,9 +22,34 @@ void table_row(struct table *t, ...); /* ncols strings */
 void table_print(struct table *t);
 void table_free(struct table *t);
 
+/* Request builders (cli-build.c): argv[0] is the last command word. */
+json_t *req_new(const char *cmd);
+json_t *build_mode(int argc, char **argv);
+json_t *build_group_add(int argc, char **argv);
+json_t *build_group_rm(int argc, char **argv);
+json_t *build_group_list(int argc, char **argv);
+json_t *build_rule_add(int argc, char **argv);
+json_t *build_rule_rm(int argc, char **argv);
+json_t *build_rule_list(int argc, char **argv);
+json_t *build_rule_promote(int argc, char **argv);
+json_t *build_conn_list(int argc, char **argv);
+json_t *build_explain(int argc, char **argv);
+
+/* Commands that do more than one round trip (cli-log.c). */
+int run_log(const struct cli *c, int argc, char **argv);
+
 /* Printers for results, by command. */
+void print_json(json_t *result);
 void print_status(json_t *result);
 void print_workloads(json_t *result);
+void print_mode(json_t *result);
+void print_rules(json_t *result);
+void print_rule(json_t *result);
+void print_groups(json_t *result);
+void print_group(json_t *result);
+void print_convs(json_t *result);
+void print_explain(json_t *result);
+void print_log_lines(json_t *lines);
 
 /* Exit with a one-line error. */
 void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));

@@ -14,6 +14,7 @@
 #include "ctl-socket.h"
 #include "daemon.h"
 #include "dp/dp.h"
+#include "policy/policy.h"
 #include "steer/steer.h"
 
 static bool valid_name(const char *s, size_t max)
@@ -69,6 +70,19 @@ static json_t *parse_groups(json_t *req, struct workload *w)
 	return NULL;
 }
 
+static json_t *parse_mode(json_t *req, struct workload *w)
+{
+	const char *mode = req_str(req, "mode");
+	enum bh_mode m = BH_MODE_DISCOVER;
+
+	if (json_object_get(req, "mode") && !mode)
+		return ctl_error("mode must be a string");
+	if (mode && bh_mode_parse(mode, &m) < 0)
+		return ctl_error("unknown mode %s (discover|monitor|protect|quarantine)", mode);
+	w->mode = m;
+	return NULL;
+}
+
 json_t *cmd_workload_add(struct bh_daemon *d, json_t *req)
 {
 	const char *name = req_str(req, "name");
@@ -86,7 +100,7 @@ json_t *cmd_workload_add(struct bh_daemon *d, json_t *req)
 	if (!valid_name(iface, IFNAMSIZ))
 		return ctl_error("invalid interface name: %s", iface);
 	snprintf(w.iface, sizeof(w.iface), "%s", iface);
-	if ((e = parse_target(req, &w)) || (e = parse_groups(req, &w)))
+	if ((e = parse_target(req, &w)) || (e = parse_groups(req, &w)) || (e = parse_mode(req, &w)))
 		return e;
 	if (wl_add(d, &w, err, sizeof(err)) < 0)
 		return ctl_error("%s", err);

@@ -11,6 +11,17 @@ static const struct cmd_entry commands[] = {
 	{"workload.add", cmd_workload_add},
 	{"workload.rm", cmd_workload_rm},
 	{"workload.list", cmd_workload_list},
+	{"mode", cmd_mode},
+	{"group.add", cmd_group_add},
+	{"group.rm", cmd_group_rm},
+	{"group.list", cmd_group_list},
+	{"rule.add", cmd_rule_add},
+	{"rule.rm", cmd_rule_rm},
+	{"rule.list", cmd_rule_list},
+	{"rule.promote", cmd_rule_promote},
+	{"conn.list", cmd_conn_list},
+	{"log", cmd_log},
+	{"explain", cmd_explain},
 };
 
 const struct cmd_entry *cmd_lookup(const char *name)

@@ -19,6 +19,17 @@ json_t *cmd_status(struct bh_daemon *d, json_t *req);
 json_t *cmd_workload_add(struct bh_daemon *d, json_t *req);
 json_t *cmd_workload_rm(struct bh_daemon *d, json_t *req);
 json_t *cmd_workload_list(struct bh_daemon *d, json_t *req);
+json_t *cmd_mode(struct bh_daemon *d, json_t *req);
+json_t *cmd_group_add(struct bh_daemon *d, json_t *req);
+json_t *cmd_group_rm(struct bh_daemon *d, json_t *req);
+json_t *cmd_group_list(struct bh_daemon *d, json_t *req);
+json_t *cmd_rule_add(struct bh_daemon *d, json_t *req);
+json_t *cmd_rule_rm(struct bh_daemon *d, json_t *req);
+json_t *cmd_rule_list(struct bh_daemon *d, json_t *req);
+json_t *cmd_rule_promote(struct bh_daemon *d, json_t *req);
+json_t *cmd_conn_list(struct bh_daemon *d, json_t *req);
+json_t *cmd_log(struct bh_daemon *d, json_t *req);
+json_t *cmd_explain(struct bh_daemon *d, json_t *req);
 
 /* Request field helpers: a string field or NULL. */
 const char *req_str(json_t *req, const char *key);

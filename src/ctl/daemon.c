@@ -15,16 +15,21 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "conv.h"
 #include "ctl-socket.h"
 #include "dp/dp.h"
+#include "events.h"
 #include "log.h"
 #include "netns.h"
+#include "policy/policy.h"
 #include "state.h"
 #include "steer/steer.h"
 #include "wire/wire.h"
 
 #define DP_DEV "bh-dp"
 #define DPP_DEV "bh-dpp"
+/* How often the main loop wakes to drain dp events even when no request comes. */
+#define POLL_MS 100
 
 static int init_enforcer(struct bh_daemon *d, char *err, size_t errlen)
 {
@@ -76,6 +81,22 @@ static int init_datapath(struct bh_daemon *d, char *err, size_t errlen)
 	return rc;
 }
 
+static int init_policy(struct bh_daemon *d, char *err, size_t errlen)
+{
+	int rc = policy_state_load(d, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	rc = conv_table_new(&d->convs, 0);
+	if (rc < 0) {
+		snprintf(err, errlen, "conversation table: %s", strerror(-rc));
+		return rc;
+	}
+	jsonl_init(&d->logs[BH_LOGF_CONNECTIONS], d->cfg.state_dir, "connections.jsonl", 0);
+	jsonl_init(&d->logs[BH_LOGF_VIOLATIONS], d->cfg.state_dir, "violations.jsonl", 0);
+	return 0;
+}
+
 int daemon_init(struct bh_daemon *d, const struct bh_config *cfg, char *err, size_t errlen)
 {
 	int rc;
@@ -83,18 +104,26 @@ int daemon_init(struct bh_daemon *d, const struct bh_config *cfg, char *err, siz
 	memset(d, 0, sizeof(*d));
 	d->cfg = *cfg;
 	d->enf_fd = -1;
+	for (int i = 0; i < BH_LOGF__MAX; i++)
+		d->logs[i].fd = -1;
 	d->started_at = (long long)time(NULL);
 	rc = state_dir_ensure(cfg->state_dir);
 	if (rc < 0) {
 		snprintf(err, errlen, "state dir %s: %s", cfg->state_dir, strerror(-rc));
 		return rc;
 	}
+	/* Policy first: a bad policy.json must stop us before any port is touched. */
+	rc = init_policy(d, err, errlen);
+	if (rc < 0)
+		return rc;
 	rc = ctl_server_open(&d->ctl, cfg->socket_path, err, errlen);
 	if (rc < 0)
 		return rc;
 	rc = init_enforcer(d, err, errlen);
 	if (rc == 0)
 		rc = init_datapath(d, err, errlen);
+	if (rc == 0)
+		rc = policy_publish(d);
 	if (rc == 0)
 		rc = wl_load(d, err, errlen);
 	return rc;
@@ -125,7 +154,7 @@ int daemon_run(struct bh_daemon *d)
 	if (sfd < 0)
 		return -errno;
 	while (!d->stop) {
-		if (ctl_server_poll(d->ctl, 1000, sfd, handle_cb, d) == 1) {
+		if (ctl_server_poll(d->ctl, POLL_MS, sfd, handle_cb, d) == 1) {
 			struct signalfd_siginfo si;
 
 			if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGHUP) {
@@ -133,6 +162,7 @@ int daemon_run(struct bh_daemon *d)
 				d->stop = 1;
 			}
 		}
+		events_poll(d);
 	}
 	close(sfd);
 	return 0;
@@ -153,6 +183,8 @@ void daemon_shutdown(struct bh_daemon *d)
 		wl_save(d);
 	if (d->dp) {
 		dp_stop(d->dp);
+		events_poll(d);
+		events_flush(d);
 		dp_free(d->dp);
 	}
 	if (d->steer)
@@ -165,6 +197,10 @@ void daemon_shutdown(struct bh_daemon *d)
 			netns_remove_named(d->cfg.enf_netns);
 	}
 	ctl_server_close(d->ctl);
+	for (int i = 0; i < BH_LOGF__MAX; i++)
+		jsonl_close(&d->logs[i]);
+	conv_table_free(d->convs);
+	policy_model_free(d->model);
 	while (d->workloads) {
 		struct workload *w = d->workloads;
 

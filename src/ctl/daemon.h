@@ -11,12 +11,15 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "jsonl.h"
+#include "policy/policy-t.h"
 #include "portmac.h"
 #include "wire/wire-t.h"
 
 struct steer;
 struct dp;
 struct ctl_server;
+struct conv_table;
 
 struct bh_config {
 	bool foreground;
@@ -43,12 +46,15 @@ struct workload {
 	char iface[IFNAMSIZ];
 	int ngroups;
 	char groups[WL_MAX_GROUPS][WL_NAME_MAX];
-	int mode;                /* enum bh_mode */
+	int mode;                /* enum bh_mode; mirrored in the policy model and the dp port */
 	uint16_t port_idx;
 	bool pulled;
 	struct wire_port port;
 	struct workload *next;
 };
+
+/* The JSON lines logs in the state dir. */
+enum bh_logf { BH_LOGF_CONNECTIONS, BH_LOGF_VIOLATIONS, BH_LOGF__MAX };
 
 struct bh_daemon {
 	struct bh_config cfg;
@@ -62,6 +68,11 @@ struct bh_daemon {
 	uint8_t port_used[BH_MAX_PORTS];
 	volatile int stop;
 	long long started_at;
+	struct policy_model *model;   /* groups, rules and workloads: the source of truth */
+	struct conv_table *convs;     /* conversations folded from dp events */
+	struct jsonl_log logs[BH_LOGF__MAX];
+	int64_t conv_flushed_ms;      /* last flush of conversations to connections.jsonl */
+	uint64_t events_lost;         /* dp_events_lost() already reported */
 };
 
 int daemon_init(struct bh_daemon *d, const struct bh_config *cfg, char *err, size_t errlen);
@@ -79,5 +90,20 @@ int wl_remove(struct bh_daemon *d, const char *name, bool forget, char *err, siz
 int wl_save(struct bh_daemon *d);
 int wl_load(struct bh_daemon *d, char *err, size_t errlen);
 json_t *wl_to_json(const struct bh_daemon *d, const struct workload *w, bool with_port);
+/* Change a workload's mode in the model and on its dp port; the caller publishes. */
+int wl_set_mode(struct bh_daemon *d, struct workload *w, enum bh_mode mode);
+
+/* Policy state (ctl-policy.c). */
+/* Load policy.json into a new model; a missing file is an empty policy, a bad one an error. */
+int policy_state_load(struct bh_daemon *d, char *err, size_t errlen);
+int policy_state_save(struct bh_daemon *d);
+/* Compile the model and hand it to the dp; call after every model change. */
+int policy_publish(struct bh_daemon *d);
+/* Save policy.json, then publish: for group, rule and learning changes. */
+int policy_commit(struct bh_daemon *d);
+/* Mirror a workload (name, groups, mode, and its port's addresses if pulled) into the model. */
+int wl_policy_set(struct bh_daemon *d, const struct workload *w, bool with_addrs, char *err,
+		  size_t errlen);
+void wl_policy_del(struct bh_daemon *d, const struct workload *w);
 
 #endif

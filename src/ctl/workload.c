@@ -16,6 +16,7 @@
 #include "dp/dp.h"
 #include "log.h"
 #include "netns.h"
+#include "policy/policy.h"
 #include "state.h"
 #include "steer/steer.h"
 #include "wire/wire.h"
@@ -191,6 +192,33 @@ static int wl_check_new(struct bh_daemon *d, const struct workload *t, char *err
 	return 0;
 }
 
+/*
+ * The model knows the workload (without addresses) before its port reaches the dp, so
+ * the dp never meets a port its policy has not heard of; the addresses follow the pull.
+ */
+static int wl_admit(struct bh_daemon *d, struct workload *w, char *err, size_t errlen)
+{
+	int rc = wl_policy_set(d, w, false, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	policy_publish(d);
+	rc = wl_pull(d, w, err, errlen);
+	if (rc == 0) {
+		rc = wl_policy_set(d, w, true, err, errlen);
+		if (rc < 0) {
+			char rerr[256];
+
+			if (wl_unpull(d, w, rerr, sizeof(rerr)) < 0)
+				log_err("workload %s: restore: %s", w->name, rerr);
+		}
+	}
+	if (rc < 0)
+		wl_policy_del(d, w);
+	policy_publish(d);
+	return rc;
+}
+
 int wl_add(struct bh_daemon *d, struct workload *tmpl, char *err, size_t errlen)
 {
 	struct workload *w;
@@ -212,7 +240,7 @@ int wl_add(struct bh_daemon *d, struct workload *tmpl, char *err, size_t errlen)
 	*w = *tmpl;
 	w->id = ++d->next_wl_id;
 	w->port_idx = (uint16_t)idx;
-	rc = wl_pull(d, w, err, errlen);
+	rc = wl_admit(d, w, err, errlen);
 	if (rc < 0) {
 		d->port_used[idx] = 0;
 		free(w);
@@ -220,9 +248,23 @@ int wl_add(struct bh_daemon *d, struct workload *tmpl, char *err, size_t errlen)
 	}
 	w->next = d->workloads;
 	d->workloads = w;
-	log_info("workload %s: pulled %s (port %u, %s/%s)", w->name, w->iface, w->port_idx,
-		 w->port.vin, w->port.vex);
+	log_info("workload %s: pulled %s (port %u, %s/%s, %s)", w->name, w->iface, w->port_idx,
+		 w->port.vin, w->port.vex, bh_mode_name(w->mode));
 	return wl_save(d);
+}
+
+int wl_set_mode(struct bh_daemon *d, struct workload *w, enum bh_mode mode)
+{
+	int rc = policy_workload_set_mode(d->model, w->id, mode);
+
+	/* Not in the model only if its registration failed (logged then): keep the mode anyway. */
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+	w->mode = mode;
+	/* The dp's port carries the mode too (fast path); same wl_id, so sessions stay. */
+	if (w->pulled)
+		dp_publish(d, w);
+	return 0;
 }
 
 int wl_remove(struct bh_daemon *d, const char *name, bool forget, char *err, size_t errlen)
@@ -244,6 +286,8 @@ int wl_remove(struct bh_daemon *d, const char *name, bool forget, char *err, siz
 		log_info("workload %s: restored %s", name, w->iface);
 	if (!forget)
 		return rc == -ENOENT ? 0 : rc;
+	wl_policy_del(d, w);
+	policy_publish(d);
 	d->port_used[w->port_idx] = 0;
 	*pp = w->next;
 	free(w);
@@ -265,7 +309,7 @@ json_t *wl_to_json(const struct bh_daemon *d, const struct workload *w, bool wit
 	for (int i = 0; i < w->ngroups; i++)
 		json_array_append_new(groups, json_string(w->groups[i]));
 	json_object_set_new(j, "groups", groups);
-	json_object_set_new(j, "mode", json_integer(w->mode));
+	json_object_set_new(j, "mode", json_string(bh_mode_name((enum bh_mode)w->mode)));
 	json_object_set_new(j, "port_idx", json_integer(w->port_idx));
 	json_object_set_new(j, "pulled", json_boolean(w->pulled));
 	if (with_port && w->pulled)
@@ -287,6 +331,20 @@ int wl_save(struct bh_daemon *d)
 	if (rc < 0)
 		log_err("write %s/%s: %s", d->cfg.state_dir, WORKLOADS_FILE, strerror(-rc));
 	return rc;
+}
+
+/* "protect", or the number older files stored. */
+static int wl_mode_from_json(json_t *j, int *mode)
+{
+	enum bh_mode m = BH_MODE_DISCOVER;
+
+	if (json_is_integer(j) && json_integer_value(j) >= 0 &&
+	    json_integer_value(j) < BH_MODE__MAX)
+		m = (enum bh_mode)json_integer_value(j);
+	else if (j && bh_mode_parse(json_string_value(j), &m) < 0)
+		return -EINVAL;
+	*mode = m;
+	return 0;
 }
 
 static int wl_from_json(json_t *j, struct workload *w)
@@ -318,7 +376,8 @@ static int wl_from_json(json_t *j, struct workload *w)
 		snprintf(w->groups[w->ngroups++], WL_NAME_MAX, "%s", json_string_value(g));
 	}
 	w->id = (uint32_t)json_integer_value(json_object_get(j, "id"));
-	w->mode = (int)json_integer_value(json_object_get(j, "mode"));
+	if (wl_mode_from_json(json_object_get(j, "mode"), &w->mode) < 0)
+		return -EINVAL;
 	w->port_idx = (uint16_t)json_integer_value(json_object_get(j, "port_idx"));
 	w->pulled = json_is_true(json_object_get(j, "pulled"));
 	if (w->pulled && wire_port_from_json(json_object_get(j, "port"), &w->port) < 0)
@@ -349,6 +408,25 @@ static int wl_resume(struct bh_daemon *d, struct workload *w, char *err, size_t 
 	return wl_pull(d, w, err, errlen);
 }
 
+/* Register in the model (as last known) and publish before the port is engaged again. */
+static void wl_load_one(struct bh_daemon *d, struct workload *w)
+{
+	char werr[256] = "";
+
+	if (wl_policy_set(d, w, true, werr, sizeof(werr)) < 0 &&
+	    wl_policy_set(d, w, false, werr, sizeof(werr)) < 0)
+		log_err("workload %s: not in the policy: %s", w->name, werr);
+	policy_publish(d);
+	if (wl_resume(d, w, werr, sizeof(werr)) < 0) {
+		log_err("workload %s: not enforced: %s", w->name, werr);
+		return;
+	}
+	/* A re-pull may have found other addresses. */
+	if (wl_policy_set(d, w, true, werr, sizeof(werr)) < 0)
+		log_err("workload %s: addresses not in the policy: %s", w->name, werr);
+	policy_publish(d);
+}
+
 int wl_load(struct bh_daemon *d, char *err, size_t errlen)
 {
 	json_t *root = NULL, *arr, *j;
@@ -363,7 +441,6 @@ int wl_load(struct bh_daemon *d, char *err, size_t errlen)
 	arr = json_object_get(root, "workloads");
 	json_array_foreach(arr, i, j) {
 		struct workload *w = calloc(1, sizeof(*w));
-		char werr[256] = "";
 
 		if (!w || wl_from_json(j, w) < 0) {
 			log_err("%s: workload entry %zu is malformed, skipped", WORKLOADS_FILE, i);
@@ -376,8 +453,7 @@ int wl_load(struct bh_daemon *d, char *err, size_t errlen)
 			d->next_wl_id = w->id;
 		w->next = d->workloads;
 		d->workloads = w;
-		if (wl_resume(d, w, werr, sizeof(werr)) < 0)
-			log_err("workload %s: not enforced: %s", w->name, werr);
+		wl_load_one(d, w);
 	}
 	json_decref(root);
 	return wl_save(d);

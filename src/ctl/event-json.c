@@ -1,0 +1,42 @@
+/*
+ * event-json.c - the JSON form of a violation, kept apart from the event
+ * loop so the exact line operators and scripts parse is tested on its own.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "conv.h"
+#include "events.h"
+#include "jsonl.h"
+#include "policy/policy.h"
+
+void ev_addr_format(uint8_t family, const uint8_t addr[16], char *buf, size_t len)
+{
+	if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+}
+
+uint16_t ev_port(const struct dp_event *ev)
+{
+	return ev->proto == POLICY_PROTO_TCP || ev->proto == POLICY_PROTO_UDP ? ev->dport : 0;
+}
+
+json_t *ev_violation_json(const struct dp_event *ev, const struct ev_names *n)
+{
+	char time[40], port[32];
+	json_t *j, *rule = ev->rule_id ? json_integer(ev->rule_id) : json_string("default");
+
+	jsonl_time_iso(ev->time_ms, time, sizeof(time));
+	conv_port_format(ev->proto, ev_port(ev), port, sizeof(port));
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s}", "time", time,
+		      "from", n->from, "to", n->to, "from_ip", n->from_ip, "to_ip", n->to_ip,
+		      "port", port, "proto", policy_proto_name(ev->proto), "rule_id", rule,
+		      "action", ev->action == POLICY_BLOCK ? "deny" : "allow", "mode",
+		      bh_mode_name(ev->mode), "end", ev->end == POLICY_EGRESS ? "egress" : "ingress",
+		      "workload", n->workload);
+	if (j && ev->type == DP_EV_RESET)
+		json_object_set_new(j, "reset", json_true());
+	return j;
+}
