@@ -52,6 +52,39 @@ enum steer_stat {
 	STEER_ST_MAX,
 };
 
+/*
+ * flows: the fast path.  The dp installs an established, allowed session as two
+ * directional entries (one per sender) keyed by the packet's own addresses, so the tc
+ * program needs one lookup and no canonical ordering.  Ports are host order, addresses
+ * network order (IPv4 in the first 4 bytes), exactly as the dp decodes them.
+ */
+struct steer_flow_key {
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u16 sport;
+	__u16 dport;
+	__u16 idx;   /* port index: the same flow at another port is another entry */
+	__u8 family; /* AF_INET (2) or AF_INET6 (10) */
+	__u8 proto;  /* IPPROTO_TCP or IPPROTO_UDP */
+};
+
+struct steer_flow_val {
+	__u64 packets;   /* forwarded by the fast path */
+	__u64 bytes;
+	__u64 last_dp_ns; /* when a sample last went to the dp */
+	__u32 next_seq;   /* TCP: sequence number this sender sends next (for resets) */
+	__u32 flags;
+};
+
+#define STEER_FLOW_MAX 262144
+#define STEER_SAMPLE_NS 1000000000ull /* one packet per second per flow still visits the dp */
+
+/* fast[idx * 2 + dir]: per-CPU packets/bytes the fast path forwarded (dir: 0 out, 1 in). */
+struct steer_fast_ctr {
+	__u64 packets;
+	__u64 bytes;
+};
+
 #if defined(__bpf__)
 #include <bpf/bpf_helpers.h>
 
@@ -82,6 +115,20 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, STEER_FLOW_MAX);
+	__type(key, struct steer_flow_key);
+	__type(value, struct steer_flow_val);
+} flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2 * BH_MAX_PORTS);
+	__type(key, __u32);
+	__type(value, struct steer_fast_ctr);
+} fast SEC(".maps");
 #endif
 
 #endif

@@ -13,7 +13,10 @@
 #include <linux/if_ether.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/in.h>
 #include <linux/pkt_cls.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
 
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
@@ -94,6 +97,121 @@ static __always_inline int to_dp(struct __sk_buff *skb)
 	return bpf_redirect(c->dpp_ifindex, 0);
 }
 
+/*
+ * The fast path: a frame of an established, allowed flow the dp installed in `flows` goes
+ * straight to the other end of the port.  Only plain IPv4/IPv6 TCP/UDP without options or
+ * fragments is looked up; SYN/FIN/RST and one packet per flow per second still go to the dp,
+ * so it keeps its state machine and timeouts right.  Returns -1 when the frame must go to
+ * the dp, else the tc verdict.
+ */
+struct l4_info {
+	__u32 seq;
+	__u32 len;  /* L4 payload bytes */
+	__u8 flags; /* TCP flags */
+};
+
+static __always_inline int l4_parse(void *l4, void *end, __u8 proto, __u32 l4len,
+				     struct steer_flow_key *k, struct l4_info *li)
+{
+	if (proto == IPPROTO_TCP) {
+		struct tcphdr *th = l4;
+		__u32 doff;
+
+		if ((void *)(th + 1) > end)
+			return -1;
+		doff = th->doff * 4;
+		if (doff < sizeof(*th) || doff > l4len)
+			return -1;
+		k->sport = bpf_ntohs(th->source);
+		k->dport = bpf_ntohs(th->dest);
+		li->seq = bpf_ntohl(th->seq);
+		li->len = l4len - doff;
+		li->flags = ((__u8 *)th)[13];
+		return 0;
+	}
+	if (proto == IPPROTO_UDP) {
+		struct udphdr *uh = l4;
+
+		if ((void *)(uh + 1) > end)
+			return -1;
+		k->sport = bpf_ntohs(uh->source);
+		k->dport = bpf_ntohs(uh->dest);
+		li->len = 0;
+		li->flags = 0;
+		return 0;
+	}
+	return -1;
+}
+
+static __always_inline int flow_key(struct ethhdr *eth, void *end, struct steer_flow_key *k,
+				    struct l4_info *li)
+{
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = (void *)(eth + 1);
+		__u32 tot;
+
+		if ((void *)(ip + 1) > end || ip->ihl != 5 || (ip->frag_off & bpf_htons(0x3fff)))
+			return -1;
+		tot = bpf_ntohs(ip->tot_len);
+		if (tot < sizeof(*ip))
+			return -1;
+		__builtin_memcpy(k->saddr, &ip->saddr, 4);
+		__builtin_memcpy(k->daddr, &ip->daddr, 4);
+		k->family = 2;
+		k->proto = ip->protocol;
+		return l4_parse(ip + 1, end, ip->protocol, tot - sizeof(*ip), k, li);
+	}
+	if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+
+		if ((void *)(ip6 + 1) > end)
+			return -1;
+		__builtin_memcpy(k->saddr, &ip6->saddr, 16);
+		__builtin_memcpy(k->daddr, &ip6->daddr, 16);
+		k->family = 10;
+		k->proto = ip6->nexthdr;
+		return l4_parse(ip6 + 1, end, ip6->nexthdr, bpf_ntohs(ip6->payload_len), k, li);
+	}
+	return -1;
+}
+
+static __always_inline int fast_path(struct __sk_buff *skb, __u32 idx, __u32 out_ifindex,
+				     __u32 dir)
+{
+	void *end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = (void *)(long)skb->data;
+	struct steer_flow_key k = {};
+	struct steer_fast_ctr *fc;
+	struct steer_flow_val *v;
+	struct l4_info li = {};
+	__u32 slot = idx * 2 + dir;
+	__u64 now;
+
+	if ((void *)(eth + 1) > end || flow_key(eth, end, &k, &li) < 0)
+		return -1;
+	if (li.flags & 0x07) /* FIN, SYN, RST: the dp follows the state machine */
+		return -1;
+	k.idx = (__u16)idx;
+	v = bpf_map_lookup_elem(&flows, &k);
+	if (!v)
+		return -1;
+	now = bpf_ktime_get_ns();
+	if (k.proto == IPPROTO_TCP)
+		v->next_seq = li.seq + li.len;
+	if (now - v->last_dp_ns > STEER_SAMPLE_NS) {
+		v->last_dp_ns = now;
+		return -1;
+	}
+	__sync_fetch_and_add(&v->packets, 1);
+	__sync_fetch_and_add(&v->bytes, skb->len);
+	fc = bpf_map_lookup_elem(&fast, &slot);
+	if (fc) {
+		fc->packets++;
+		fc->bytes += skb->len;
+	}
+	return bpf_redirect(out_ifindex, 0);
+}
+
 /* Frames leaving the workload. */
 SEC("tc")
 int steer_vin(struct __sk_buff *skb)
@@ -101,6 +219,7 @@ int steer_vin(struct __sk_buff *skb)
 	void *end = (void *)(long)skb->data_end;
 	struct ethhdr *eth = (void *)(long)skb->data;
 	struct steer_port_val *p;
+	int verdict;
 	__u32 idx;
 
 	p = port_of(skb, STEER_ROLE_VIN, &idx);
@@ -116,6 +235,13 @@ int steer_vin(struct __sk_buff *skb)
 	 */
 	if (!mac_eq(eth->h_source, p->mac) || BH_MAC_KIND(eth->h_dest) != BH_MAC_NONE)
 		return drop(STEER_ST_DROPPED_SPOOF);
+	verdict = fast_path(skb, idx, p->vex_ifindex, 0);
+	if (verdict >= 0)
+		return verdict;
+	eth = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	if ((void *)(eth + 1) > end)
+		return drop(STEER_ST_DROPPED_UNKNOWN);
 	BH_MAC_SET(eth->h_source, BH_MAC_UC, idx);
 	return to_dp(skb);
 }
@@ -145,6 +271,16 @@ int steer_vex(struct __sk_buff *skb)
 		kind = BH_MAC_MC;
 	else /* unicast for someone else (bridge flooding): not the workload's business */
 		return drop(STEER_ST_DROPPED_UNKNOWN);
+	if (kind == BH_MAC_UC) {
+		int verdict = fast_path(skb, idx, p->vin_ifindex, 1);
+
+		if (verdict >= 0)
+			return verdict;
+		eth = (void *)(long)skb->data;
+		end = (void *)(long)skb->data_end;
+		if ((void *)(eth + 1) > end)
+			return drop(STEER_ST_DROPPED_UNKNOWN);
+	}
 	BH_MAC_SET(eth->h_dest, kind, idx);
 	return to_dp(skb);
 }

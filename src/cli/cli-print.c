@@ -87,6 +87,9 @@ void print_status(json_t *r)
 	printf("enforcer netns:  %s\n", jstr(r, "enforcer_netns"));
 	printf("driver:          %s (%s)\n", jstr(r, "driver"), jstr(r, "driver_reason"));
 	printf("fail mode:       %s\n", jstr(r, "fail"));
+	printf("fast path:       %s\n", json_is_true(json_object_get(r, "fast_path"))
+					   ? "on (established allowed flows forwarded in eBPF)"
+					   : "off (every packet via the dp)");
 	printf("dp workers:      %" JSON_INTEGER_FORMAT "\n", jint(r, "workers"));
 	printf("dp packets:      rx %s  tx %s  ring drops %s  active sessions %s\n",
 	       human(jint(dp, "rx_packets"), b[0], 32), human(jint(dp, "tx_packets"), b[1], 32),

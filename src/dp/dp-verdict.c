@@ -17,6 +17,9 @@
 #include <time.h>
 #include <urcu.h>
 
+#include <bpf/bpf.h>
+
+#include "../../bpf/steer-maps.h"
 #include "dp-event.h"
 #include "dp-reset.h"
 #include "dp-worker.h"
@@ -27,6 +30,7 @@
 #define TH_SYN 0x02
 #define TH_FIN 0x01
 #define SEQ_GT(a, b) ((int32_t)((a) - (b)) > 0)
+#define DP_FAST_MIN_PACKETS 16 /* a session earns the fast path after this many */
 
 static int64_t wall_ms(void)
 {
@@ -143,6 +147,103 @@ static enum dp_verdict sessionless(const struct dp_port_info *port, enum dp_drop
 	return DP_VERDICT_FORWARD;
 }
 
+/* ---- the eBPF fast path ---- */
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The entry for packets sent by key side i of s. */
+static void flow_key_of(const struct session *s, int i, struct steer_flow_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->saddr, s->key.addr[i], 16);
+	memcpy(k->daddr, s->key.addr[!i], 16);
+	k->sport = s->key.port[i];
+	k->dport = s->key.port[!i];
+	k->idx = s->key.port_idx;
+	k->family = s->key.family;
+	k->proto = s->key.proto;
+}
+
+static uint8_t side_of_key(const struct session *s, int i)
+{
+	return i == s->client ? SESS_FROM_CLIENT : SESS_FROM_SERVER;
+}
+
+/*
+ * Established and allowed, and nothing left to learn from its payload: TCP past the
+ * handshake, or UDP that has seen a reply.  (Sessions that DPI must still inspect will
+ * stay out once DPI exists.)
+ */
+static bool fast_eligible(const struct session *s)
+{
+	/*
+	 * Short sessions stay in the dp: installing and removing two map entries costs
+	 * more syscalls than their few packets would, and halves new connections/s.
+	 */
+	if (s->verdict != SESS_ALLOWED || s->packets[0] + s->packets[1] < DP_FAST_MIN_PACKETS)
+		return false;
+	if (s->key.proto == IPPROTO_TCP)
+		return s->state == SESS_TCP_ESTABLISHED && (s->tcp_seq_seen & 3) == 3;
+	return s->key.proto == IPPROTO_UDP && s->packets[0] && s->packets[1];
+}
+
+static void fast_install(struct dp_worker *w, struct session *s)
+{
+	uint64_t now = mono_ns();
+
+	for (int i = 0; i < 2; i++) {
+		struct steer_flow_val v = {.last_dp_ns = now};
+		struct steer_flow_key k;
+
+		flow_key_of(s, i, &k);
+		v.next_seq = s->tcp_next[side_of_key(s, i)];
+		if (bpf_map_update_elem(w->dp->cfg.flow_map_fd, &k, &v, BPF_ANY) < 0) {
+			w->fast_fail++;
+			return;
+		}
+	}
+	s->flags |= SESS_F_FAST;
+}
+
+/* Take s out of the fast path, folding what the kernel saw into the session. */
+static void fast_remove(struct dp_worker *w, struct session *s)
+{
+	for (int i = 0; i < 2; i++) {
+		struct steer_flow_val v;
+		struct steer_flow_key k;
+		uint8_t side = side_of_key(s, i);
+
+		flow_key_of(s, i, &k);
+		if (bpf_map_lookup_elem(w->dp->cfg.flow_map_fd, &k, &v) == 0) {
+			s->packets[side] += v.packets;
+			s->bytes[side] += v.bytes;
+			if (s->key.proto == IPPROTO_TCP && SEQ_GT(v.next_seq, s->tcp_next[side]))
+				s->tcp_next[side] = v.next_seq;
+		}
+		bpf_map_delete_elem(w->dp->cfg.flow_map_fd, &k);
+	}
+	s->flags &= (uint8_t)~SESS_F_FAST;
+}
+
+static void fast_update(struct dp_worker *w, struct session *s)
+{
+	bool want;
+
+	if (w->dp->cfg.flow_map_fd <= 0) /* 0: a config that never set it */
+		return;
+	want = fast_eligible(s);
+	if (want && !(s->flags & SESS_F_FAST))
+		fast_install(w, s);
+	else if (!want && (s->flags & SESS_F_FAST))
+		fast_remove(w, s);
+}
+
 enum dp_verdict dp_verdict(struct dp_worker *w, const struct dp_port_info *port,
 			   const struct dp_pkt *p, const struct sess_result *sr,
 			   enum dp_drop_reason *why)
@@ -161,6 +262,7 @@ enum dp_verdict dp_verdict(struct dp_worker *w, const struct dp_port_info *port,
 		if (w->pol)
 			report(w, w->pol, s, port, &v, DP_EV_SESSION);
 	}
+	fast_update(w, s);
 	return s->verdict == SESS_BLOCKED ? DP_VERDICT_DROP : DP_VERDICT_FORWARD;
 }
 
@@ -203,6 +305,9 @@ static void recheck_one(void *arg, struct session *s)
 
 	if (!port || s->verdict == SESS_UNDECIDED || port->gen != s->port_gen)
 		return;
+	/* Out of the fast path first: whatever the new verdict, the next packet must see it. */
+	if (s->flags & SESS_F_FAST)
+		fast_remove(rc->w, s);
 	decide(rc->pol, &port->info, s, &v);
 	if (before != SESS_ALLOWED || s->verdict != SESS_BLOCKED)
 		return;
@@ -233,6 +338,8 @@ void dp_verdict_session_end(struct dp_worker *w, const struct session *s)
 
 	if (s->verdict == SESS_UNDECIDED)
 		return;
+	if (s->flags & SESS_F_FAST)
+		fast_remove(w, (struct session *)s);
 	rcu_read_lock();
 	port = rcu_dereference(w->dp->ports[s->key.port_idx]);
 	if (port)

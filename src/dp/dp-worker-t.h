@@ -63,6 +63,7 @@ struct dp_worker {
 	const struct policy *pol;
 	uint64_t pol_seq;
 	struct dp_evring events;
+	uint64_t fast_fail; /* fast-path installs the kernel refused (map full) */
 };
 
 struct dp {

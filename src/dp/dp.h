@@ -21,6 +21,7 @@ struct dp_config {
 	int workers;      /* 0 = one per online CPU */
 	uint32_t ring_frames;         /* RX ring slots per worker; 0 = 256 (each ~68 KB) */
 	uint32_t sessions_per_worker; /* session table capacity; 0 = 65536 */
+	int flow_map_fd;              /* eBPF fast-path flows map, -1 = every packet via the dp */
 };
 
 int dp_new(struct dp **out, const struct dp_config *cfg);

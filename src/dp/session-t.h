@@ -44,6 +44,7 @@ enum sess_tclass {
 /* session.flags */
 #define SESS_F_MIDSTREAM 0x01 /* first packet was not an opening one: client is a guess */
 #define SESS_F_SYNACK 0x02    /* picked up at SYN+ACK: client inferred from it */
+#define SESS_F_FAST 0x04      /* installed in the eBPF fast path (both directions) */
 
 /* 40 bytes, no padding, so it can be hashed and compared as bytes. */
 struct sess_key {

@@ -163,6 +163,26 @@ fail:
 	return rc;
 }
 
+/* Forget the port's fast-path flows and counters, so a reused index starts clean. */
+static void fast_clear(struct steer_ebpf *e, __u16 idx)
+{
+	struct steer_flow_key k, next;
+	int fd = bpf_map__fd(e->skel->maps.flows), ncpu = libbpf_num_possible_cpus();
+	struct steer_fast_ctr zero[256] = {{0}};
+	bool more = bpf_map_get_next_key(fd, NULL, &next) == 0;
+
+	while (more) {
+		k = next;
+		more = bpf_map_get_next_key(fd, &k, &next) == 0;
+		if (k.idx == idx)
+			bpf_map_delete_elem(fd, &k);
+	}
+	if (ncpu <= 0 || ncpu > 256)
+		return;
+	for (__u32 slot = idx * 2u; slot < idx * 2u + 2; slot++)
+		bpf_map_update_elem(bpf_map__fd(e->skel->maps.fast), &slot, zero, BPF_ANY);
+}
+
 static int maps_clear(struct steer_ebpf *e, const struct steer_port *p)
 {
 	struct steer_port_val none = {0};
@@ -174,6 +194,7 @@ static int maps_clear(struct steer_ebpf *e, const struct steer_port *p)
 				  BPF_ANY);
 	bpf_map__delete_elem(e->skel->maps.ifaces, &vin, sizeof(vin), 0);
 	bpf_map__delete_elem(e->skel->maps.ifaces, &vex, sizeof(vex), 0);
+	fast_clear(e, p->idx);
 	return rc;
 }
 
@@ -250,8 +271,39 @@ static int ebpf_detach(struct steer *s, const struct steer_port *p)
 	return rc ? rc : rc2;
 }
 
+static int ebpf_flow_map_fd(struct steer *s)
+{
+	struct steer_ebpf *e = s->priv;
+
+	return bpf_map__fd(e->skel->maps.flows);
+}
+
+static int ebpf_fast_stats(struct steer *s, uint16_t idx, uint64_t packets[2], uint64_t bytes[2])
+{
+	struct steer_ebpf *e = s->priv;
+	int ncpu = libbpf_num_possible_cpus();
+	struct steer_fast_ctr per_cpu[256];
+
+	if (ncpu <= 0 || ncpu > 256)
+		return -EOPNOTSUPP;
+	for (__u32 dir = 0; dir < 2; dir++) {
+		__u32 slot = idx * 2u + dir;
+
+		packets[dir] = bytes[dir] = 0;
+		if (bpf_map_lookup_elem(bpf_map__fd(e->skel->maps.fast), &slot, per_cpu) < 0)
+			return -errno;
+		for (int c = 0; c < ncpu; c++) {
+			packets[dir] += per_cpu[c].packets;
+			bytes[dir] += per_cpu[c].bytes;
+		}
+	}
+	return 0;
+}
+
 const struct steer_ops steer_ebpf_ops = {
 	.name = "ebpf",
+	.flow_map_fd = ebpf_flow_map_fd,
+	.fast_stats = ebpf_fast_stats,
 	.open = ebpf_open,
 	.close = ebpf_close,
 	.attach = ebpf_attach,

@@ -20,6 +20,9 @@ struct steer_ops {
 	void (*close)(struct steer *s);
 	int (*attach)(struct steer *s, const struct steer_port *p);
 	int (*detach)(struct steer *s, const struct steer_port *p);
+	/* Fast path (optional): the flows map the dp fills, per-port forwarded counters. */
+	int (*flow_map_fd)(struct steer *s);
+	int (*fast_stats)(struct steer *s, uint16_t idx, uint64_t packets[2], uint64_t bytes[2]);
 };
 
 struct steer {

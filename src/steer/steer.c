@@ -155,3 +155,14 @@ int steer_detach(struct steer *s, const struct steer_port *p)
 
 	return rc < 0 ? rc : s->ops->detach(s, p);
 }
+
+int steer_flow_map_fd(struct steer *s)
+{
+	return s && s->ops->flow_map_fd ? s->ops->flow_map_fd(s) : -EOPNOTSUPP;
+}
+
+int steer_fast_stats(struct steer *s, uint16_t idx, uint64_t packets[2], uint64_t bytes[2])
+{
+	packets[0] = packets[1] = bytes[0] = bytes[1] = 0;
+	return s && s->ops->fast_stats ? s->ops->fast_stats(s, idx, packets, bytes) : -EOPNOTSUPP;
+}

@@ -47,6 +47,14 @@ const char *steer_why(const struct steer *s);    /* e.g. "auto: act_pedit not av
 int steer_attach(struct steer *s, const struct steer_port *p);
 int steer_detach(struct steer *s, const struct steer_port *p);
 
+/*
+ * Fast path: the BPF hash of established, allowed flows (struct steer_flow_key/val in
+ * bpf/steer-maps.h) that the dp fills, or -EOPNOTSUPP for drivers without one; and what
+ * the fast path forwarded for port idx, by direction (0 out of the workload, 1 in).
+ */
+int steer_flow_map_fd(struct steer *s);
+int steer_fast_stats(struct steer *s, uint16_t idx, uint64_t packets[2], uint64_t bytes[2]);
+
 /* True when this kernel has tc action pedit (probe via netlink, no side effects). */
 bool steer_have_pedit(void);
 

@@ -1,0 +1,147 @@
+/*
+ * connrate.c - new TCP connections per second, no keep-alive.
+ *
+ *   connrate serve PORT                 accept, send one byte, close; forever
+ *   connrate run ADDR PORT SECONDS [N]  N parallel loops of connect/read/close
+ *
+ * Prints "conns_per_s P50_us P99_us" for run.  Each connection is a new
+ * session for the dp, so this measures the session-start path (policy
+ * decision included), not the established fast path.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_SAMPLES (1 << 20)
+
+struct loop {
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	double until;
+	long done, failed;
+	unsigned *lat_us;
+	long nlat;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int serve(int port)
+{
+	struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
+	int one = 1, fd = socket(AF_INET6, SOCK_STREAM, 0);
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1024) < 0) {
+		perror("connrate serve");
+		return 1;
+	}
+	for (;;) {
+		int c = accept(fd, NULL, NULL);
+
+		if (c < 0)
+			continue;
+		if (write(c, "x", 1) != 1)
+			perror("write");
+		close(c);
+	}
+}
+
+static void *run_loop(void *arg)
+{
+	struct loop *l = arg;
+	char b;
+
+	while (now_s() < l->until) {
+		double t0 = now_s();
+		int fd = socket(l->sa.ss_family, SOCK_STREAM, 0);
+		struct linger lg = {.l_onoff = 1, .l_linger = 0};
+
+		/* RST on close keeps the client from running out of ports in TIME_WAIT */
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		if (connect(fd, (struct sockaddr *)&l->sa, l->salen) == 0 && read(fd, &b, 1) == 1) {
+			l->done++;
+			if (l->nlat < MAX_SAMPLES)
+				l->lat_us[l->nlat++] = (unsigned)((now_s() - t0) * 1e6);
+		} else {
+			l->failed++;
+		}
+		close(fd);
+	}
+	return NULL;
+}
+
+static int cmp_u(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int run(const char *addr, int port, double secs, int n)
+{
+	struct loop *loops = calloc((size_t)n, sizeof(*loops));
+	pthread_t *th = calloc((size_t)n, sizeof(*th));
+	unsigned *all;
+	long done = 0, failed = 0, nlat = 0;
+	double t0 = now_s();
+
+	for (int i = 0; i < n; i++) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&loops[i].sa;
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&loops[i].sa;
+
+		if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
+			s4->sin_family = AF_INET;
+			s4->sin_port = htons((uint16_t)port);
+			loops[i].salen = sizeof(*s4);
+		} else if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
+			s6->sin6_family = AF_INET6;
+			s6->sin6_port = htons((uint16_t)port);
+			loops[i].salen = sizeof(*s6);
+		} else {
+			fprintf(stderr, "connrate: bad address %s\n", addr);
+			return 2;
+		}
+		loops[i].until = t0 + secs;
+		loops[i].lat_us = malloc(MAX_SAMPLES * sizeof(unsigned));
+		pthread_create(&th[i], NULL, run_loop, &loops[i]);
+	}
+	for (int i = 0; i < n; i++) {
+		pthread_join(th[i], NULL);
+		done += loops[i].done;
+		failed += loops[i].failed;
+		nlat += loops[i].nlat;
+	}
+	all = malloc((size_t)(nlat ? nlat : 1) * sizeof(unsigned));
+	nlat = 0;
+	for (int i = 0; i < n; i++)
+		for (long k = 0; k < loops[i].nlat; k++)
+			all[nlat++] = loops[i].lat_us[k];
+	qsort(all, (size_t)nlat, sizeof(unsigned), cmp_u);
+	printf("%.0f %u %u %ld\n", (double)done / (now_s() - t0), nlat ? all[nlat / 2] : 0,
+	       nlat ? all[nlat * 99 / 100] : 0, failed);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "serve") == 0)
+		return serve(atoi(argv[2]));
+	if ((argc == 5 || argc == 6) && strcmp(argv[1], "run") == 0)
+		return run(argv[2], atoi(argv[3]), atof(argv[4]), argc == 6 ? atoi(argv[5]) : 2);
+	fprintf(stderr, "usage: connrate serve PORT | connrate run ADDR PORT SECONDS [LOOPS]\n");
+	return 2;
+}
