@@ -5,6 +5,7 @@
  * property of the process, not of any one context.
  */
 #include "log.h"
+#include "errbuf.h"
 
 #include <stdio.h>
 #include <time.h>
@@ -33,4 +34,15 @@ void bh_log(enum bh_log_level lvl, const char *fmt, ...)
 	gmtime_r(&ts.tv_sec, &tm);
 	fprintf(stderr, "%02d:%02d:%02d.%03ld bulkheadd %s: %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
 		ts.tv_nsec / 1000000, names[lvl], line);
+}
+
+void bh_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 }

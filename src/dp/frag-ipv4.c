@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "decode.h"
+#include "dp-reset.h" /* dp_csum_* */
 
 #define VNET_LEN 10
 #define IPV4_BASE_HLEN 20
@@ -32,16 +33,6 @@ bool frag_ipv4_needed(const struct dp_pkt *p, uint32_t mtu)
 	return p->l3_len > mtu;
 }
 
-static uint16_t ipv4_csum(const uint8_t *h, uint32_t len)
-{
-	uint32_t sum = 0, i;
-
-	for (i = 0; i < len; i += 2)
-		sum += (uint32_t)(h[i] << 8 | h[i + 1]);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
 
 static void wr16(uint8_t *b, uint16_t v)
 {
@@ -63,7 +54,7 @@ static void piece_hdr(struct frag_piece *pc, const struct dp_pkt *p, uint32_t ih
 	wr16(ip + 2, (uint16_t)(ihl + data_len));
 	wr16(ip + 6, (uint16_t)(off / 8 | (more ? IPV4_MF : 0)));
 	wr16(ip + 10, 0);
-	wr16(ip + 10, ipv4_csum(ip, ihl));
+	wr16(ip + 10, dp_csum_fold(dp_csum_add(0, ip, ihl)));
 	pc->hdr_len = VNET_LEN + l2 + ihl;
 }
 

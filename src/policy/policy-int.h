@@ -35,8 +35,8 @@ struct policy_model {
 };
 
 /* policy-names.c */
-void policy_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+#include "errbuf.h"
+#define policy_err bh_errf
 bool policy_name_reserved(const char *name);
 bool policy_fqdn_valid(const char *pattern);
 int policy_grow(void **arr, size_t *cap, size_t need, size_t elem);

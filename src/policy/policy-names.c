@@ -102,16 +102,6 @@ bool policy_fqdn_valid(const char *pattern)
 	return i > 0;
 }
 
-void policy_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Make room for `need` elements; doubles so appends stay amortised O(1). */
 int policy_grow(void **arr, size_t *cap, size_t need, size_t elem)

@@ -126,7 +126,8 @@ bool wire_ifname_ok(const char *name);
 bool wire_id_ok(const char *id);
 
 /* One-line reason for the caller; err may be NULL. */
-void wire_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+#include "errbuf.h"
+#define wire_err bh_errf
 
 static inline int wire_family_len(int family)
 {

@@ -25,16 +25,6 @@
 #include "netns.h"
 #include "wire.h"
 
-void wire_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 int ns_sysctl(int ns_fd, const char *path, char *old, size_t oldlen, const char *newval)
 {
