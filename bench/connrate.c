@@ -3,8 +3,11 @@
  *
  *   connrate serve PORT                 accept, send one byte, close; forever
  *   connrate run ADDR PORT SECONDS [N]  N parallel loops of connect/read/close
+ *   connrate echo PORT                  accept, echo every byte back; forever
+ *   connrate http PORT                  HTTP/1.1 keep-alive "200 ok" responder (for wrk)
+ *   connrate rr ADDR PORT SECONDS       one connection, 1-byte request/response loop
  *
- * Prints "conns_per_s P50_us P99_us" for run.  Each connection is a new
+ * Prints "conns_per_s P50_us P99_us failed" for run, "rtt_p50_us rtt_p99_us count" for rr.  Each connection is a new
  * session for the dp, so this measures the session-start path (policy
  * decision included), not the established fast path.
  */
@@ -58,6 +61,127 @@ static int serve(int port)
 			perror("write");
 		close(c);
 	}
+}
+
+static void *echo_conn(void *arg)
+{
+	int c = (int)(long)arg;
+	char b[256];
+	ssize_t n;
+
+	while ((n = read(c, b, sizeof(b))) > 0)
+		if (write(c, b, (size_t)n) != n)
+			break;
+	close(c);
+	return NULL;
+}
+
+static int echo_serve(int port)
+{
+	struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
+	int one = 1, fd = socket(AF_INET6, SOCK_STREAM, 0);
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0) {
+		perror("connrate echo");
+		return 1;
+	}
+	for (;;) {
+		long c = accept(fd, NULL, NULL);
+		pthread_t th;
+
+		if (c < 0)
+			continue;
+		setsockopt((int)c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (pthread_create(&th, NULL, echo_conn, (void *)c) == 0)
+			pthread_detach(th);
+		else
+			close((int)c);
+	}
+}
+
+static int cmp_u(const void *a, const void *b);
+
+/* A minimal HTTP/1.1 keep-alive responder, so wrk measures the path, not the server. */
+static void *http_conn(void *arg)
+{
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	int c = (int)(long)arg;
+	char b[4096];
+	size_t have = 0;
+	ssize_t n;
+
+	while ((n = read(c, b + have, sizeof(b) - 1 - have)) > 0) {
+		char *end;
+
+		have += (size_t)n;
+		b[have] = '\0';
+		while ((end = strstr(b, "\r\n\r\n"))) {
+			size_t used = (size_t)(end + 4 - b);
+
+			if (write(c, resp, sizeof(resp) - 1) < 0)
+				goto out;
+			memmove(b, b + used, have - used + 1);
+			have -= used;
+		}
+		if (have == sizeof(b) - 1)
+			break;
+	}
+out:
+	close(c);
+	return NULL;
+}
+
+static int http_serve(int port)
+{
+	struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
+	int one = 1, fd = socket(AF_INET6, SOCK_STREAM, 0);
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 256) < 0) {
+		perror("connrate http");
+		return 1;
+	}
+	for (;;) {
+		long c = accept(fd, NULL, NULL);
+		pthread_t th;
+
+		if (c < 0)
+			continue;
+		if (pthread_create(&th, NULL, http_conn, (void *)c) == 0)
+			pthread_detach(th);
+		else
+			close((int)c);
+	}
+}
+
+/* Added latency without connection setup: p50/p99 of 1-byte round trips. */
+static int rr(const char *addr, int port, double secs)
+{
+	struct sockaddr_in s4 = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	unsigned *lat = malloc(MAX_SAMPLES * sizeof(unsigned));
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
+	double until = now_s() + secs;
+	long n = 0;
+	char b = 'x';
+
+	if (!lat || inet_pton(AF_INET, addr, &s4.sin_addr) != 1 ||
+	    connect(fd, (struct sockaddr *)&s4, sizeof(s4)) < 0) {
+		perror("connrate rr");
+		return 1;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	while (now_s() < until && n < MAX_SAMPLES) {
+		double t0 = now_s();
+
+		if (write(fd, &b, 1) != 1 || read(fd, &b, 1) != 1)
+			break;
+		lat[n++] = (unsigned)((now_s() - t0) * 1e6);
+	}
+	qsort(lat, (size_t)n, sizeof(unsigned), cmp_u);
+	printf("%u %u %ld\n", n ? lat[n / 2] : 0, n ? lat[n * 99 / 100] : 0, n);
+	close(fd);
+	return 0;
 }
 
 static void *run_loop(void *arg)
@@ -140,8 +264,15 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "serve") == 0)
 		return serve(atoi(argv[2]));
+	if (argc == 3 && strcmp(argv[1], "http") == 0)
+		return http_serve(atoi(argv[2]));
+	if (argc == 3 && strcmp(argv[1], "echo") == 0)
+		return echo_serve(atoi(argv[2]));
+	if (argc == 5 && strcmp(argv[1], "rr") == 0)
+		return rr(argv[2], atoi(argv[3]), atof(argv[4]));
 	if ((argc == 5 || argc == 6) && strcmp(argv[1], "run") == 0)
 		return run(argv[2], atoi(argv[3]), atof(argv[4]), argc == 6 ? atoi(argv[5]) : 2);
-	fprintf(stderr, "usage: connrate serve PORT | connrate run ADDR PORT SECONDS [LOOPS]\n");
+	fprintf(stderr, "usage: connrate serve PORT | run ADDR PORT SECONDS [LOOPS] | echo PORT | "
+			"rr ADDR PORT SECONDS\n");
 	return 2;
 }
