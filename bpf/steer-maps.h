@@ -35,10 +35,14 @@ struct steer_iface_val {
 	__u8 pad;
 };
 
-/* cfg[0]: where steered frames go. */
+/* cfg[0]: where steered frames go, and what to do while nobody reads them. */
 struct steer_cfg_val {
 	__u32 dpp_ifindex;
+	__u32 fail_open;    /* 1: while the heartbeat is stale, forward vin <-> vex directly */
+	__u64 heartbeat_ns; /* CLOCK_MONOTONIC of bulkheadd's last beat */
 };
+
+#define STEER_HEARTBEAT_STALE_NS 1000000000ull /* bulkheadd beats every 100 ms */
 
 /* stats[i]: per-CPU __u64 packet counters; userspace sums the CPUs. */
 enum steer_stat {
@@ -49,6 +53,7 @@ enum steer_stat {
 	STEER_ST_RETURNED_VIN,	    /* from the dp, restored and sent toward the workload */
 	STEER_ST_RETURNED_VEX,	    /* from the dp, restored and sent toward the bridge */
 	STEER_ST_DROPPED_RETURN,    /* from the dp without a valid marker */
+	STEER_ST_FAIL_OPEN,	    /* forwarded directly because bulkheadd was gone (--fail open) */
 	STEER_ST_MAX,
 };
 

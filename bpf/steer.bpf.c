@@ -212,6 +212,20 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u32 idx, __u32 out
 	return bpf_redirect(out_ifindex, 0);
 }
 
+/*
+ * --fail open: when bulkheadd has not beaten for a second (killed, crashed, stuck), frames
+ * skip the dp and go straight to the other end of the port, unchanged.  Fail closed (the
+ * default) needs nothing here: nobody reads the dp port, so steered frames die there.
+ */
+static __always_inline int dp_gone(void)
+{
+	struct steer_cfg_val *c;
+	__u32 zero = 0;
+
+	c = bpf_map_lookup_elem(&cfg, &zero);
+	return c && c->fail_open && bpf_ktime_get_ns() - c->heartbeat_ns > STEER_HEARTBEAT_STALE_NS;
+}
+
 /* Frames leaving the workload. */
 SEC("tc")
 int steer_vin(struct __sk_buff *skb)
@@ -235,6 +249,10 @@ int steer_vin(struct __sk_buff *skb)
 	 */
 	if (!mac_eq(eth->h_source, p->mac) || BH_MAC_KIND(eth->h_dest) != BH_MAC_NONE)
 		return drop(STEER_ST_DROPPED_SPOOF);
+	if (dp_gone()) {
+		count(STEER_ST_FAIL_OPEN);
+		return bpf_redirect(p->vex_ifindex, 0);
+	}
 	verdict = fast_path(skb, idx, p->vex_ifindex, 0);
 	if (verdict >= 0)
 		return verdict;
@@ -271,6 +289,10 @@ int steer_vex(struct __sk_buff *skb)
 		kind = BH_MAC_MC;
 	else /* unicast for someone else (bridge flooding): not the workload's business */
 		return drop(STEER_ST_DROPPED_UNKNOWN);
+	if (dp_gone()) {
+		count(STEER_ST_FAIL_OPEN);
+		return bpf_redirect(p->vin_ifindex, 0);
+	}
 	if (kind == BH_MAC_UC) {
 		int verdict = fast_path(skb, idx, p->vin_ifindex, 1);
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -64,9 +65,22 @@ static int hook_destroy(int ifindex)
 	return rc == -ENOENT || rc == -ENODEV || rc == -EINVAL ? 0 : rc;
 }
 
-static int set_cfg(struct steer_ebpf *e, int dpp_ifindex)
+static __u64 mono_ns(void)
 {
-	struct steer_cfg_val v = {.dpp_ifindex = (__u32)dpp_ifindex};
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+}
+
+/* The whole cfg value at once: the programs never see a half-written one. */
+static int set_cfg(struct steer_ebpf *e, const struct steer *s)
+{
+	struct steer_cfg_val v = {
+		.dpp_ifindex = (__u32)s->dpp_ifindex,
+		.fail_open = s->fail_open,
+		.heartbeat_ns = mono_ns(),
+	};
 	__u32 zero = 0;
 
 	return bpf_map__update_elem(e->skel->maps.cfg, &zero, sizeof(zero), &v, sizeof(v), BPF_ANY);
@@ -149,7 +163,7 @@ static int ebpf_open(struct steer *s, char *err, size_t errlen)
 		snprintf(err, errlen, "steer: load BPF programs: %s", strerror(-rc));
 		goto fail;
 	}
-	rc = set_cfg(e, s->dpp_ifindex);
+	rc = set_cfg(e, s);
 	if (rc < 0) {
 		snprintf(err, errlen, "steer: set BPF config: %s", strerror(-rc));
 		goto fail;
@@ -278,6 +292,11 @@ static int ebpf_flow_map_fd(struct steer *s)
 	return bpf_map__fd(e->skel->maps.flows);
 }
 
+static int ebpf_heartbeat(struct steer *s)
+{
+	return set_cfg(s->priv, s);
+}
+
 static int ebpf_fast_stats(struct steer *s, uint16_t idx, uint64_t packets[2], uint64_t bytes[2])
 {
 	struct steer_ebpf *e = s->priv;
@@ -304,6 +323,7 @@ const struct steer_ops steer_ebpf_ops = {
 	.name = "ebpf",
 	.flow_map_fd = ebpf_flow_map_fd,
 	.fast_stats = ebpf_fast_stats,
+	.heartbeat = ebpf_heartbeat,
 	.open = ebpf_open,
 	.close = ebpf_close,
 	.attach = ebpf_attach,

@@ -23,6 +23,7 @@ struct steer_ops {
 	/* Fast path (optional): the flows map the dp fills, per-port forwarded counters. */
 	int (*flow_map_fd)(struct steer *s);
 	int (*fast_stats)(struct steer *s, uint16_t idx, uint64_t packets[2], uint64_t bytes[2]);
+	int (*heartbeat)(struct steer *s);
 };
 
 struct steer {
@@ -33,6 +34,7 @@ struct steer {
 	char enf_netns_name[64];
 	int dp_ifindex;
 	int dpp_ifindex;
+	bool fail_open;
 	char dp_name[IF_NAMESIZE];
 	char dpp_name[IF_NAMESIZE];
 };

@@ -40,6 +40,7 @@ static int copy_config(struct steer *s, const struct steer_config *cfg)
 		return rc;
 	s->dp_ifindex = cfg->dp_ifindex;
 	s->dpp_ifindex = cfg->dpp_ifindex;
+	s->fail_open = cfg->fail_open;
 	s->enf_netns_fd = fcntl(cfg->enf_netns_fd, F_DUPFD_CLOEXEC, 0);
 	return s->enf_netns_fd < 0 ? -errno : 0;
 }
@@ -165,4 +166,9 @@ int steer_fast_stats(struct steer *s, uint16_t idx, uint64_t packets[2], uint64_
 {
 	packets[0] = packets[1] = bytes[0] = bytes[1] = 0;
 	return s && s->ops->fast_stats ? s->ops->fast_stats(s, idx, packets, bytes) : -EOPNOTSUPP;
+}
+
+int steer_heartbeat(struct steer *s)
+{
+	return s && s->ops->heartbeat ? s->ops->heartbeat(s) : 0;
 }

@@ -35,6 +35,7 @@ struct steer_config {
 	int dpp_ifindex;      /* its peer, where steered packets are redirected to */
 	const char *dp_name;
 	const char *dpp_name;
+	bool fail_open;       /* --fail open: bypass the dp while bulkheadd's heartbeat is stale */
 };
 
 /* Open a driver; err gets a one-line reason on failure. */
@@ -54,6 +55,12 @@ int steer_detach(struct steer *s, const struct steer_port *p);
  */
 int steer_flow_map_fd(struct steer *s);
 int steer_fast_stats(struct steer *s, uint16_t idx, uint64_t packets[2], uint64_t bytes[2]);
+
+/*
+ * Tell the steering programs bulkheadd is alive (call every ~100 ms).  With fail_open, a
+ * heartbeat older than a second makes them forward pulled ports' traffic directly.
+ */
+int steer_heartbeat(struct steer *s);
 
 /* True when this kernel has tc action pedit (probe via netlink, no side effects). */
 bool steer_have_pedit(void);
