@@ -31,6 +31,14 @@ static json_t *build_status(int argc, char **argv)
 	return req_new("status");
 }
 
+static json_t *build_apps(int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1)
+		die("apps takes no arguments");
+	return req_new("apps");
+}
+
 static json_t *build_workload_list(int argc, char **argv)
 {
 	(void)argv;
@@ -60,15 +68,27 @@ static long parse_pid(const char *s)
 	return v;
 }
 
+/* --label K=V; the daemon checks the syntax of both. */
+static void add_label(json_t *labels, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	char key[256];
+
+	if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof(key))
+		die("invalid label %s (want KEY=VALUE)", kv);
+	snprintf(key, sizeof(key), "%.*s", (int)(eq - kv), kv);
+	json_object_set_new(labels, key, json_string(eq + 1));
+}
+
 static json_t *build_workload_add(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"netns", required_argument, NULL, 'n'}, {"pid", required_argument, NULL, 'p'},
 		{"docker", required_argument, NULL, 'D'}, {"iface", required_argument, NULL, 'i'},
 		{"group", required_argument, NULL, 'g'}, {"mode", required_argument, NULL, 'm'},
-		{0},
+		{"label", required_argument, NULL, 'l'}, {0},
 	};
-	json_t *r = req_new("workload.add"), *groups = json_array();
+	json_t *r = req_new("workload.add"), *groups = json_array(), *labels = json_object();
 	int c;
 
 	optind = 0;
@@ -80,14 +100,17 @@ static json_t *build_workload_add(int argc, char **argv)
 		case 'i': json_object_set_new(r, "iface", json_string(optarg)); break;
 		case 'g': json_array_append_new(groups, json_string(optarg)); break;
 		case 'm': json_object_set_new(r, "mode", json_string(optarg)); break;
-		default: die("usage: bulkhead workload add NAME (--netns NS | --pid PID) "
-			     "[--iface eth0] [--group G]... [--mode M]");
+		case 'l': add_label(labels, optarg); break;
+		default: die("usage: bulkhead workload add NAME (--netns NS | --pid PID | --docker ID) "
+			     "[--iface eth0] [--group G]... [--mode M] [--label K=V]...");
 		}
 	}
 	if (optind != argc - 1)
-		die("usage: bulkhead workload add NAME (--netns NS | --pid PID) [--iface eth0]");
+		die("usage: bulkhead workload add NAME (--netns NS | --pid PID | --docker ID) "
+		    "[--iface eth0]");
 	json_object_set_new(r, "name", json_string(argv[optind]));
 	json_object_set_new(r, "groups", groups);
+	json_object_set_new(r, "labels", labels);
 	return r;
 }
 
@@ -95,8 +118,9 @@ static json_t *build_workload_add(int argc, char **argv)
 
 static const struct command commands[] = {
 	CMD("status", "status", build_status, print_status),
-	CMD("workload add", "workload add NAME (--netns NS | --pid PID) [--iface eth0] "
-			    "[--group G]... [--mode M]", build_workload_add, NULL),
+	CMD("workload add", "workload add NAME (--netns NS | --pid PID | --docker ID) "
+			    "[--iface eth0] [--group G]... [--mode M] [--label K=V]...",
+	    build_workload_add, NULL),
 	CMD("workload rm", "workload rm NAME", build_workload_rm, NULL),
 	CMD("workload list", "workload list", build_workload_list, print_workloads),
 	CMD("mode", "mode (NAME | --all) discover|monitor|protect|quarantine", build_mode,
@@ -112,9 +136,16 @@ static const struct command commands[] = {
 	CMD("rule promote", "rule promote ID   (learned rule -> user rule)", build_rule_promote,
 	    print_rule),
 	CMD("conn list", "conn list", build_conn_list, print_convs),
+	{"conn graph", "conn graph -o FILE.dot|svg|png   (Graphviz)", NULL, NULL, run_conn_graph},
 	{"log", "log [--violations|--threats] [-n N] [--follow]", NULL, NULL, run_log},
 	CMD("explain", "explain --from W|IP --to W|IP --port SPEC [--app APP]", build_explain,
 	    print_explain),
+	{"policy export", "policy export FILE   (own YAML; - for stdout)", NULL, NULL,
+	 run_policy_export},
+	{"policy import", "policy import FILE [--dry-run]   (own YAML or Kubernetes NetworkPolicy)",
+	 NULL, NULL, run_policy_import},
+	CMD("apps", "apps              (names --app accepts; DPI counters)", build_apps,
+	    print_apps),
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -63,6 +63,8 @@ void print_workloads(json_t *arr)
 
 		if (json_object_get(w, "netns"))
 			snprintf(ns, sizeof(ns), "%s", jstr(w, "netns"));
+		else if (json_object_get(w, "docker"))
+			snprintf(ns, sizeof(ns), "docker:%.12s", jstr(w, "docker"));
 		else
 			snprintf(ns, sizeof(ns), "pid:%" JSON_INTEGER_FORMAT, jint(w, "pid"));
 		snprintf(port, sizeof(port), "%" JSON_INTEGER_FORMAT, jint(w, "port_idx"));
@@ -95,6 +97,7 @@ void print_status(json_t *r)
 	       human(jint(dp, "rx_packets"), b[0], 32), human(jint(dp, "tx_packets"), b[1], 32),
 	       human(jint(dp, "ring_drops"), b[2], 32),
 	       human(jint(dp, "sessions_active"), b[3], 32));
+	printf("docker:          %s\n", jstr(r, "docker"));
 	printf("uptime:          %" JSON_INTEGER_FORMAT " s\n", jint(r, "uptime_s"));
 	printf("workloads:       %zu\n\n", json_array_size(wls));
 	if (json_array_size(wls))
@@ -204,18 +207,38 @@ void print_group(json_t *g)
 	json_decref(arr);
 }
 
+void print_apps(json_t *r)
+{
+	static const char *const hdr[] = {"APP", "WHAT"};
+	struct table *t = table_new(2, hdr);
+	json_t *a, *dpi = json_object_get(r, "dpi");
+	size_t i;
+
+	json_array_foreach(json_object_get(r, "apps"), i, a)
+		table_row(t, jstr(a, "name"), jstr(a, "desc"));
+	table_print(t);
+	table_free(t);
+	printf("\nDPI: %" JSON_INTEGER_FORMAT " sessions inspected, %" JSON_INTEGER_FORMAT
+	       " identified, %" JSON_INTEGER_FORMAT " gave up, %" JSON_INTEGER_FORMAT
+	       " not inspected (pool full); caps %" JSON_INTEGER_FORMAT " bytes / %" JSON_INTEGER_FORMAT
+	       " packets per direction\n",
+	       jint(dpi, "inspected"), jint(dpi, "identified"), jint(dpi, "gave_up"),
+	       jint(dpi, "not_inspected_pool_full"), jint(dpi, "cap_bytes"),
+	       jint(dpi, "cap_packets"));
+}
+
 void print_convs(json_t *arr)
 {
-	static const char *const hdr[] = {"FROM",      "TO",     "PORT",     "SESSIONS",
-					  "BYTES",     "LAST RULE", "ACTION", "LAST SEEN"};
-	struct table *t = table_new(8, hdr);
+	static const char *const hdr[] = {"FROM",  "TO",	"PORT",	  "APP",      "SESSIONS",
+					  "BYTES", "LAST RULE", "ACTION", "LAST SEEN"};
+	struct table *t = table_new(9, hdr);
 	char b[2][32], rule[32];
 	json_t *c;
 	size_t i;
 
 	json_array_foreach(arr, i, c) {
 		table_row(t, jstr(c, "from"), jstr(c, "to"), jstr(c, "port"),
-			  human(jint(c, "sessions"), b[0], 32), human(jint(c, "bytes"), b[1], 32),
+			  *jstr(c, "app") ? jstr(c, "app") : "-", human(jint(c, "sessions"), b[0], 32), human(jint(c, "bytes"), b[1], 32),
 			  rule_ref(json_object_get(c, "last_rule"), rule, sizeof(rule)),
 			  jstr(c, "last_action"), jstr(c, "last_seen"));
 	}
@@ -251,17 +274,18 @@ static void print_log_line(json_t *l)
 	char rule[32];
 
 	if (json_object_get(l, "sessions")) {
-		printf("%s  %s -> %s %s  sessions %" JSON_INTEGER_FORMAT
+		printf("%s  %s -> %s %s%s%s  sessions %" JSON_INTEGER_FORMAT
 		       "  bytes %" JSON_INTEGER_FORMAT "  last rule %s %s\n",
 		       jstr(l, "last_seen"), jstr(l, "from"), jstr(l, "to"), jstr(l, "port"),
-		       jint(l, "sessions"), jint(l, "bytes"),
+		       *jstr(l, "app") ? " app " : "", jstr(l, "app"), jint(l, "sessions"), jint(l, "bytes"),
 		       rule_ref(json_object_get(l, "last_rule"), rule, sizeof(rule)),
 		       jstr(l, "last_action"));
 		return;
 	}
-	printf("%s  %s (%s) -> %s (%s) %s  %s by rule %s, mode %s at %s %s%s\n", jstr(l, "time"),
-	       jstr(l, "from"), jstr(l, "from_ip"), jstr(l, "to"), jstr(l, "to_ip"),
-	       jstr(l, "port"), jstr(l, "action"),
+	printf("%s  %s (%s) -> %s (%s) %s%s%s  %s by rule %s, mode %s at %s %s%s\n",
+	       jstr(l, "time"), jstr(l, "from"), jstr(l, "from_ip"), jstr(l, "to"), jstr(l, "to_ip"),
+	       jstr(l, "port"), json_object_get(l, "app") ? " app " : "",
+	       json_object_get(l, "app") ? jstr(l, "app") : "", jstr(l, "action"),
 	       rule_ref(json_object_get(l, "rule_id"), rule, sizeof(rule)), jstr(l, "mode"),
 	       jstr(l, "workload"), jstr(l, "end"),
 	       json_is_true(json_object_get(l, "reset")) ? " (reset)" : "");

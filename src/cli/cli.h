@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 struct cli {
 	const char *socket_path;
@@ -37,6 +38,15 @@ json_t *build_explain(int argc, char **argv);
 
 /* Commands that do more than one round trip (cli-log.c). */
 int run_log(const struct cli *c, int argc, char **argv);
+/* Commands that read or write a file (cli-policy.c). */
+int run_policy_export(const struct cli *c, int argc, char **argv);
+int run_policy_import(const struct cli *c, int argc, char **argv);
+/* `conn graph -o FILE` (cli-graph.c). */
+int run_conn_graph(const struct cli *c, int argc, char **argv);
+
+/* YAML files <-> JSON (cli-yaml.c): every document of a file, and path -> line of each node. */
+int yaml_read_file(const char *path, json_t **docs, json_t **lines, char *err, size_t errlen);
+int yaml_write(FILE *f, json_t *doc);
 
 /* Printers for results, by command. */
 void print_json(json_t *result);
@@ -48,6 +58,7 @@ void print_rule(json_t *result);
 void print_groups(json_t *result);
 void print_group(json_t *result);
 void print_convs(json_t *result);
+void print_apps(json_t *result);
 void print_explain(json_t *result);
 void print_log_lines(json_t *lines);
 

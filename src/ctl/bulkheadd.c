@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "docker-api.h"
 #include "log.h"
+#include "policy/policy.h"
 
 static void usage(FILE *f)
 {
@@ -19,7 +21,9 @@ static void usage(FILE *f)
 		"usage: bulkheadd [--foreground] [--state-dir DIR] [--socket PATH]\n"
 		"                 [--driver auto|ebpf|tc|tap] [--fail open|closed]\n"
 		"                 [--metrics ADDR:PORT] [--enforcer-netns NAME] [--workers N]\n"
-		"                 [--debug]\n\n"
+		"                 [--fast-path on|off] [--docker auto|on|off]\n"
+		"                 [--docker-socket PATH] [--docker-label KEY[=VALUE]]\n"
+		"                 [--default-mode MODE] [--debug]\n\n"
 		"bulkhead's enforcer: pulls workload ports inline through its data path.\n\n"
 		"  --foreground          stay in the foreground, log to stderr\n"
 		"  --state-dir DIR       workloads and policy (default /var/lib/bulkhead)\n"
@@ -28,7 +32,31 @@ static void usage(FILE *f)
 		"  --fail open|closed    traffic of pulled ports while no dp runs (default closed)\n"
 		"  --metrics ADDR:PORT   Prometheus endpoint (off by default)\n"
 		"  --enforcer-netns NAME network namespace bulkheadd owns (default bulkhead)\n"
-		"  --workers N           dp worker threads (default: one per CPU)\n");
+		"  --workers N           dp worker threads (default: one per CPU)\n"
+		"  --fast-path on|off    let eBPF forward established, allowed flows without the\n"
+		"                        dp (it still sees SYN/FIN/RST and a sample; default on)\n"
+		"  --docker auto|on|off  follow Docker containers as workloads (auto: when the\n"
+		"                        engine's socket exists at start)\n"
+		"  --docker-socket PATH  the engine's socket (default /var/run/docker.sock)\n"
+		"  --docker-label L      discover only containers with label L (KEY or KEY=VALUE)\n"
+		"  --default-mode MODE   mode of discovered containers without a bulkhead.mode\n"
+		"                        label (default discover)\n");
+}
+
+static int check_docker_args(const struct bh_config *cfg)
+{
+	enum bh_mode m;
+
+	if (strcmp(cfg->docker, "auto") && strcmp(cfg->docker, "on") && strcmp(cfg->docker, "off")) {
+		fprintf(stderr, "bulkheadd: --docker takes auto, on or off\n");
+		return -EINVAL;
+	}
+	if (bh_mode_parse(cfg->default_mode, &m) < 0) {
+		fprintf(stderr, "bulkheadd: unknown --default-mode %s "
+			"(discover|monitor|protect|quarantine)\n", cfg->default_mode);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int parse_args(int argc, char **argv, struct bh_config *cfg)
@@ -43,6 +71,11 @@ static int parse_args(int argc, char **argv, struct bh_config *cfg)
 		{"enforcer-netns", required_argument, NULL, 'n'},
 		{"workers", required_argument, NULL, 'w'},
 		{"debug", no_argument, NULL, 'D'},
+		{"fast-path", required_argument, NULL, 'P'},
+		{"docker", required_argument, NULL, 'k'},
+		{"docker-socket", required_argument, NULL, 'K'},
+		{"docker-label", required_argument, NULL, 'L'},
+		{"default-mode", required_argument, NULL, 'M'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -59,6 +92,17 @@ static int parse_args(int argc, char **argv, struct bh_config *cfg)
 		case 'n': cfg->enf_netns = optarg; break;
 		case 'w': cfg->workers = atoi(optarg); break;
 		case 'D': bh_log_set_level(BH_LOG_DEBUG); break;
+		case 'P':
+			if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
+				fprintf(stderr, "bulkheadd: --fast-path takes on or off\n");
+				return -EINVAL;
+			}
+			cfg->fast_path = strcmp(optarg, "on") == 0;
+			break;
+		case 'k': cfg->docker = optarg; break;
+		case 'K': cfg->docker_socket = optarg; break;
+		case 'L': cfg->docker_label = optarg; break;
+		case 'M': cfg->default_mode = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -EINVAL;
 		}
@@ -76,6 +120,8 @@ static int parse_args(int argc, char **argv, struct bh_config *cfg)
 		fprintf(stderr, "bulkheadd: --fail takes open or closed\n");
 		return -EINVAL;
 	}
+	if (check_docker_args(cfg) < 0)
+		return -EINVAL;
 	if (cfg->workers < 0 || cfg->workers > 64) {
 		fprintf(stderr, "bulkheadd: --workers takes 0..64\n");
 		return -EINVAL;
@@ -134,6 +180,10 @@ int main(int argc, char **argv)
 		.driver = "auto",
 		.fail_mode = "closed",
 		.enf_netns = "bulkhead",
+		.fast_path = true,
+		.docker = "auto",
+		.docker_socket = DOCKER_SOCKET_DEFAULT,
+		.default_mode = "discover",
 	};
 	static struct bh_daemon d;
 	char err[512] = "";

@@ -111,9 +111,9 @@ static json_t *end_json(const struct policy *p, const struct policy_query *q, co
 }
 
 static json_t *explain_ends(struct bh_daemon *d, const struct operand *from,
-			    const struct operand *to, uint8_t proto, uint16_t port)
+			    const struct operand *to, uint8_t proto, uint16_t port, uint8_t app)
 {
-	struct policy_query q = {.proto = proto, .port = port};
+	struct policy_query q = {.proto = proto, .port = port, .app = app};
 	json_t *ends = json_array(), *e;
 	struct policy *p = NULL;
 	bool allowed = true;
@@ -149,20 +149,26 @@ static void explain_echo(json_t *r, const struct operand *from, const struct ope
 	json_object_set_new(r, "to_addr", json_string(b));
 	json_object_set_new(r, "from", from->wl ? json_string(from->wl->name) : json_string(a));
 	json_object_set_new(r, "to", to->wl ? json_string(to->wl->name) : json_string(b));
-	if (app)
+	if (!app)
 		json_object_set_new(r, "app_note",
-				    json_string("rules with apps are not evaluated yet (need DPI)"));
+				    json_string("no --app: as at session start, before DPI names the "
+						"app (rules with apps allow provisionally)"));
 }
 
 json_t *cmd_explain(struct bh_daemon *d, json_t *req)
 {
 	struct operand from, to;
 	const char *app = req_str(req, "app");
+	enum bh_app app_id = BH_APP_PENDING;
 	uint16_t port = 0;
 	uint8_t proto = 0;
 	json_t *e, *resp;
 	int family;
 
+	if (app && strcmp(app, "unknown") && policy_app_parse(app, &app_id))
+		return ctl_error("unknown app (see `bulkhead apps`)");
+	if (app && !strcmp(app, "unknown"))
+		app_id = BH_APP_UNKNOWN;
 	if ((e = operand_parse(d, req_str(req, "from"), "from", &from)) ||
 	    (e = operand_parse(d, req_str(req, "to"), "to", &to)) ||
 	    (e = port_parse(req_str(req, "port"), &proto, &port)))
@@ -174,7 +180,7 @@ json_t *cmd_explain(struct bh_daemon *d, json_t *req)
 		return e;
 	if (from.addr.family != to.addr.family)
 		return ctl_error("--from and --to are of different address families");
-	resp = explain_ends(d, &from, &to, proto, port);
+	resp = explain_ends(d, &from, &to, proto, port, (uint8_t)app_id);
 	if (json_is_true(json_object_get(resp, "ok")))
 		explain_echo(json_object_get(resp, "result"), &from, &to, app);
 	return resp;

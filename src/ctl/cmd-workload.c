@@ -13,9 +13,12 @@
 #include "cmd.h"
 #include "ctl-socket.h"
 #include "daemon.h"
+#include "docker-watch.h"
 #include "dp/dp.h"
 #include "policy/policy.h"
 #include "steer/steer.h"
+#include "wl-docker.h"
+#include "wl-labels.h"
 
 static bool valid_name(const char *s, size_t max)
 {
@@ -29,13 +32,29 @@ static bool valid_name(const char *s, size_t max)
 	return n < max;
 }
 
-static json_t *parse_target(json_t *req, struct workload *w)
+/* The container's pid, inspected now: an error here leaves nothing changed. */
+static json_t *parse_docker(struct bh_daemon *d, json_t *req, struct workload *w)
+{
+	const char *ref = req_str(req, "docker");
+	char err[256] = "";
+
+	if (!docker_ref_ok(ref))
+		return ctl_error("invalid docker container id or name");
+	if (wl_docker_resolve(d, w, ref, err, sizeof(err)) < 0)
+		return ctl_error("%s", err);
+	return NULL;
+}
+
+static json_t *parse_target(struct bh_daemon *d, json_t *req, struct workload *w)
 {
 	const char *netns = req_str(req, "netns");
 	json_t *pid = json_object_get(req, "pid");
+	json_t *docker = json_object_get(req, "docker");
 
-	if ((netns != NULL) == (pid != NULL))
-		return ctl_error("exactly one of --netns or --pid is required");
+	if ((netns != NULL) + (pid != NULL) + (docker != NULL) != 1)
+		return ctl_error("exactly one of --netns, --pid or --docker is required");
+	if (docker)
+		return parse_docker(d, req, w);
 	if (netns) {
 		if (!valid_name(netns, WL_NAME_MAX))
 			return ctl_error("invalid netns name: %s", netns);
@@ -100,7 +119,8 @@ json_t *cmd_workload_add(struct bh_daemon *d, json_t *req)
 	if (!valid_name(iface, IFNAMSIZ))
 		return ctl_error("invalid interface name: %s", iface);
 	snprintf(w.iface, sizeof(w.iface), "%s", iface);
-	if ((e = parse_target(req, &w)) || (e = parse_groups(req, &w)) || (e = parse_mode(req, &w)))
+	if ((e = parse_target(d, req, &w)) || (e = parse_groups(req, &w)) ||
+	    (e = parse_mode(req, &w)) || (e = wl_labels_parse(req, &w)))
 		return e;
 	if (wl_add(d, &w, err, sizeof(err)) < 0)
 		return ctl_error("%s", err);
@@ -123,17 +143,21 @@ static json_t *port_stats_json(struct bh_daemon *d, const struct workload *w)
 {
 	static const char *reasons[DP_DROP__MAX] = {"decode", "truncated", "no_port",
 						     "policy", "tx", "session_full"};
+	uint64_t fp[2], fb[2];
 	struct dp_port_stats st;
 	json_t *drops = json_object();
 
 	dp_port_stats(d->dp, w->port_idx, &st);
+	/* What the eBPF fast path forwarded for established, allowed flows counts too. */
+	steer_fast_stats(d->steer, w->port_idx, fp, fb);
 	for (int i = 0; i < DP_DROP__MAX; i++)
 		json_object_set_new(drops, reasons[i], json_integer((json_int_t)st.drops[i]));
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
-			 "packets_out", (json_int_t)st.packets[DP_DIR_EGRESS],
-			 "packets_in", (json_int_t)st.packets[DP_DIR_INGRESS],
-			 "bytes_out", (json_int_t)st.bytes[DP_DIR_EGRESS],
-			 "bytes_in", (json_int_t)st.bytes[DP_DIR_INGRESS],
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+			 "packets_out", (json_int_t)(st.packets[DP_DIR_EGRESS] + fp[0]),
+			 "packets_in", (json_int_t)(st.packets[DP_DIR_INGRESS] + fp[1]),
+			 "bytes_out", (json_int_t)(st.bytes[DP_DIR_EGRESS] + fb[0]),
+			 "bytes_in", (json_int_t)(st.bytes[DP_DIR_INGRESS] + fb[1]),
+			 "fastpath_packets", (json_int_t)(fp[0] + fp[1]),
 			 "sessions", (json_int_t)st.sessions,
 			 "sessions_active", (json_int_t)st.sessions_active, "drops", drops);
 }
@@ -169,13 +193,13 @@ json_t *cmd_status(struct bh_daemon *d, json_t *req)
 	(void)req;
 	dp_global_stats(d->dp, &g);
 	return ctl_ok(json_pack(
-		"{s:s, s:s, s:s, s:s, s:i, s:I, s:o, s:o}", "enforcer_netns", d->cfg.enf_netns,
+		"{s:s, s:s, s:s, s:s, s:b, s:i, s:I, s:o, s:s, s:o}", "enforcer_netns", d->cfg.enf_netns,
 		"driver", steer_name(d->steer), "driver_reason", steer_why(d->steer), "fail",
-		d->cfg.fail_mode, "workers", dp_worker_count(d->dp), "uptime_s",
+		d->cfg.fail_mode, "fast_path", d->cfg.fast_path, "workers", dp_worker_count(d->dp), "uptime_s",
 		(json_int_t)(time(NULL) - d->started_at), "dp",
 		json_pack("{s:I, s:I, s:I, s:I}", "rx_packets", (json_int_t)g.rx_packets,
 			  "tx_packets", (json_int_t)g.tx_packets, "ring_drops",
 			  (json_int_t)g.ring_drops, "sessions_active",
 			  (json_int_t)g.sessions_active),
-		"workloads", workloads_json(d)));
+		"docker", docker_watch_state(d->docker), "workloads", workloads_json(d)));
 }

@@ -22,6 +22,9 @@ static const struct cmd_entry commands[] = {
 	{"conn.list", cmd_conn_list},
 	{"log", cmd_log},
 	{"explain", cmd_explain},
+	{"policy.export", cmd_policy_export},
+	{"policy.import", cmd_policy_import},
+	{"apps", cmd_apps},
 };
 
 const struct cmd_entry *cmd_lookup(const char *name)

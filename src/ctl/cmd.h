@@ -30,6 +30,9 @@ json_t *cmd_rule_promote(struct bh_daemon *d, json_t *req);
 json_t *cmd_conn_list(struct bh_daemon *d, json_t *req);
 json_t *cmd_log(struct bh_daemon *d, json_t *req);
 json_t *cmd_explain(struct bh_daemon *d, json_t *req);
+json_t *cmd_policy_export(struct bh_daemon *d, json_t *req);
+json_t *cmd_policy_import(struct bh_daemon *d, json_t *req);
+json_t *cmd_apps(struct bh_daemon *d, json_t *req);
 
 /* Request field helpers: a string field or NULL. */
 const char *req_str(json_t *req, const char *key);

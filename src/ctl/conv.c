@@ -141,6 +141,27 @@ void conv_session(struct conv *c, bool counted, uint32_t rule_id, uint8_t action
 	c->dirty = true;
 }
 
+void conv_app(struct conv *c, uint8_t app)
+{
+	if (app == BH_APP_PENDING || app >= BH_APP__MAX || (c->apps >> app & 1))
+		return;
+	c->apps |= 1ull << app;
+	c->dirty = true;
+}
+
+/* "http", "http,tls"; "" while no session was named. */
+static void apps_format(uint64_t apps, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int a = 0; a < BH_APP__MAX && off < len; a++) {
+		if (apps >> a & 1)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? "," : "",
+						policy_app_name((enum bh_app)a));
+	}
+}
+
 void conv_end(struct conv *c, uint64_t packets, uint64_t bytes, int64_t now_ms)
 {
 	c->packets += packets;
@@ -176,15 +197,16 @@ void conv_port_format(uint8_t proto, uint16_t port, char *buf, size_t len)
 
 json_t *conv_to_json(const struct conv *c)
 {
-	char port[32], first[40], last[40];
+	char port[32], first[40], last[40], apps[256];
 	json_t *rule = c->last_rule ? json_integer(c->last_rule) : json_string("default");
 
 	conv_port_format(c->key.proto, c->key.port, port, sizeof(port));
+	apps_format(c->apps, apps, sizeof(apps));
 	jsonl_time_iso(c->first_seen_ms, first, sizeof(first));
 	jsonl_time_iso(c->last_seen_ms, last, sizeof(last));
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:s, s:b, s:s, s:s}", "from",
-			 c->key.from, "to", c->key.to, "port", port, "proto",
-			 policy_proto_name(c->key.proto), "sessions", (json_int_t)c->sessions,
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:s, s:b, s:s, s:s}",
+			 "from", c->key.from, "to", c->key.to, "port", port, "proto",
+			 policy_proto_name(c->key.proto), "app", apps, "sessions", (json_int_t)c->sessions,
 			 "packets", (json_int_t)c->packets, "bytes", (json_int_t)c->bytes,
 			 "last_rule", rule, "last_action",
 			 c->last_action == POLICY_BLOCK ? "deny" : "allow", "blocked_seen",

@@ -30,6 +30,7 @@ struct conv {
 	uint32_t last_rule;  /* 0 = mode default */
 	uint8_t last_action; /* enum policy_result */
 	bool blocked_seen;   /* some session of it was blocked */
+	uint64_t apps;       /* bit per enum bh_app DPI named for its sessions */
 	int64_t first_seen_ms;
 	int64_t last_seen_ms;
 	bool dirty; /* changed since the last flush to connections.jsonl */
@@ -47,6 +48,8 @@ struct conv *conv_get(struct conv_table *t, const struct conv_key *k, int64_t no
 
 /* A session decision: counted = this event is the one that counts the session. */
 void conv_session(struct conv *c, bool counted, uint32_t rule_id, uint8_t action, int64_t now_ms);
+/* DPI named the app of one of its sessions (enum bh_app; PENDING is ignored). */
+void conv_app(struct conv *c, uint8_t app);
 /* A session ended with these totals. */
 void conv_end(struct conv *c, uint64_t packets, uint64_t bytes, int64_t now_ms);
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,9 +18,11 @@
 #include "cmd.h"
 #include "conv.h"
 #include "ctl-socket.h"
+#include "docker-watch.h"
 #include "dp/dp.h"
 #include "events.h"
 #include "log.h"
+#include "metrics.h"
 #include "netns.h"
 #include "policy/policy.h"
 #include "state.h"
@@ -61,11 +64,13 @@ static int init_datapath(struct bh_daemon *d, char *err, size_t errlen)
 		.dpp_ifindex = d->dpp_ifindex,
 		.dp_name = DP_DEV,
 		.dpp_name = DPP_DEV,
+		.fail_open = strcmp(d->cfg.fail_mode, "open") == 0,
 	};
 	struct dp_config dc = {
 		.enf_netns_fd = d->enf_fd,
 		.dp_ifindex = d->dp_ifindex,
 		.workers = d->cfg.workers,
+		.flow_map_fd = -1,
 	};
 	int rc;
 
@@ -73,6 +78,12 @@ static int init_datapath(struct bh_daemon *d, char *err, size_t errlen)
 	if (rc < 0)
 		return rc;
 	log_info("steering: %s (%s)", steer_name(d->steer), steer_why(d->steer));
+	if (d->cfg.fast_path) {
+		dc.flow_map_fd = steer_flow_map_fd(d->steer);
+		if (dc.flow_map_fd < 0)
+			log_warn("fast path: not available with the %s driver; every packet via the dp",
+				 steer_name(d->steer));
+	}
 	rc = dp_new(&d->dp, &dc);
 	if (rc == 0)
 		rc = dp_start(d->dp);
@@ -116,6 +127,9 @@ int daemon_init(struct bh_daemon *d, const struct bh_config *cfg, char *err, siz
 	rc = init_policy(d, err, errlen);
 	if (rc < 0)
 		return rc;
+	/* Before the enforcer netns exists: the endpoint must listen on the host. */
+	if (cfg->metrics && (rc = metrics_open(&d->metrics, cfg->metrics, err, errlen)) < 0)
+		return rc;
 	rc = ctl_server_open(&d->ctl, cfg->socket_path, err, errlen);
 	if (rc < 0)
 		return rc;
@@ -124,6 +138,8 @@ int daemon_init(struct bh_daemon *d, const struct bh_config *cfg, char *err, siz
 		rc = init_datapath(d, err, errlen);
 	if (rc == 0)
 		rc = policy_publish(d);
+	if (rc == 0 && (rc = docker_watch_new(&d->docker, d)) < 0)
+		snprintf(err, errlen, "docker watcher: %s", strerror(-rc));
 	if (rc == 0)
 		rc = wl_load(d, err, errlen);
 	return rc;
@@ -147,14 +163,32 @@ static json_t *handle_cb(void *ctx, json_t *req)
 	return daemon_handle(ctx, req);
 }
 
+/* The control socket's poll takes one extra fd: an epoll of signals and the docker watcher. */
+static int wake_fd(int sfd, int docker_fd)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = sfd};
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	if (ep < 0 || docker_fd < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev) < 0) {
+		if (ep >= 0)
+			close(ep);
+		return sfd;
+	}
+	ev.data.fd = docker_fd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, docker_fd, &ev);
+	return ep;
+}
+
 int daemon_run(struct bh_daemon *d)
 {
-	int sfd = signal_fd();
+	int sfd = signal_fd(), wfd;
 
 	if (sfd < 0)
 		return -errno;
+	wfd = wake_fd(sfd, docker_watch_fd(d->docker));
 	while (!d->stop) {
-		if (ctl_server_poll(d->ctl, POLL_MS, sfd, handle_cb, d) == 1) {
+		/* sfd is non-blocking: when the watcher woke us, this read just finds nothing. */
+		if (ctl_server_poll(d->ctl, POLL_MS, wfd, handle_cb, d) == 1) {
 			struct signalfd_siginfo si;
 
 			if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGHUP) {
@@ -162,8 +196,14 @@ int daemon_run(struct bh_daemon *d)
 				d->stop = 1;
 			}
 		}
+		/* --fail open: the steering programs bypass the dp once this stops for a second */
+		steer_heartbeat(d->steer);
 		events_poll(d);
+		docker_watch_poll(d->docker);
+		metrics_tick(d->metrics, d);
 	}
+	if (wfd != sfd)
+		close(wfd);
 	close(sfd);
 	return 0;
 }
@@ -173,6 +213,9 @@ void daemon_shutdown(struct bh_daemon *d)
 	bool all_restored = true;
 	char err[256];
 
+	/* No container event may touch the table while it is being put back. */
+	docker_watch_free(d->docker);
+	d->docker = NULL;
 	for (struct workload *w = d->workloads; w; w = w->next) {
 		if (w->pulled && wl_remove(d, w->name, false, err, sizeof(err)) < 0) {
 			log_err("workload %s: %s", w->name, err);
@@ -197,6 +240,7 @@ void daemon_shutdown(struct bh_daemon *d)
 			netns_remove_named(d->cfg.enf_netns);
 	}
 	ctl_server_close(d->ctl);
+	metrics_close(d->metrics);
 	for (int i = 0; i < BH_LOGF__MAX; i++)
 		jsonl_close(&d->logs[i]);
 	conv_table_free(d->convs);

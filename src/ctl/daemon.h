@@ -20,6 +20,8 @@ struct steer;
 struct dp;
 struct ctl_server;
 struct conv_table;
+struct docker_watch;
+struct metrics;
 
 struct bh_config {
 	bool foreground;
@@ -30,22 +32,42 @@ struct bh_config {
 	const char *metrics;     /* ADDR:PORT or NULL */
 	const char *enf_netns;
 	int workers;
+	bool fast_path;          /* established allowed flows bypass the dp in eBPF */
+	const char *docker;        /* auto|on|off: watch the Docker engine for containers */
+	const char *docker_socket;
+	const char *docker_label;  /* KEY or KEY=VALUE: only containers with it are discovered */
+	const char *default_mode;  /* mode of discovered containers without a bulkhead.mode label */
 };
 
-enum wl_netns_kind { WL_NETNS_NAME, WL_NETNS_PID };
+/* A docker workload enters by the pid of its container, re-resolved whenever it starts. */
+enum wl_netns_kind { WL_NETNS_NAME, WL_NETNS_PID, WL_NETNS_DOCKER };
 
 #define WL_NAME_MAX 64
 #define WL_MAX_GROUPS 16
+#define WL_CONTAINER_MAX 65 /* a docker container id: 64 hex digits */
+#define WL_MAX_LABELS 16
+#define WL_LABEL_KEY_MAX 128 /* "prefix/name" */
+#define WL_LABEL_VAL_MAX 64
+
+/* A `workload add --label k=v` label (wl-labels.c); NetworkPolicy selectors match them. */
+struct wl_label {
+	char key[WL_LABEL_KEY_MAX];
+	char val[WL_LABEL_VAL_MAX];
+};
 
 struct workload {
 	uint32_t id;
 	char name[WL_NAME_MAX];
 	enum wl_netns_kind kind;
 	char netns[WL_NAME_MAX]; /* WL_NETNS_NAME */
-	pid_t pid;               /* WL_NETNS_PID */
+	pid_t pid;               /* WL_NETNS_PID; WL_NETNS_DOCKER: 0 while it is not running */
+	char container[WL_CONTAINER_MAX]; /* WL_NETNS_DOCKER */
+	bool discovered;         /* added by the docker watcher, which also removes it */
 	char iface[IFNAMSIZ];
 	int ngroups;
 	char groups[WL_MAX_GROUPS][WL_NAME_MAX];
+	int nlabels;
+	struct wl_label labels[WL_MAX_LABELS];
 	int mode;                /* enum bh_mode; mirrored in the policy model and the dp port */
 	uint16_t port_idx;
 	bool pulled;
@@ -63,6 +85,7 @@ struct bh_daemon {
 	struct steer *steer;
 	struct dp *dp;
 	struct ctl_server *ctl;
+	struct docker_watch *docker;  /* never NULL after init; "off" is a state */
 	struct workload *workloads;   /* list; few hundred at most */
 	uint32_t next_wl_id;
 	uint8_t port_used[BH_MAX_PORTS];
@@ -73,6 +96,8 @@ struct bh_daemon {
 	struct jsonl_log logs[BH_LOGF__MAX];
 	int64_t conv_flushed_ms;      /* last flush of conversations to connections.jsonl */
 	uint64_t events_lost;         /* dp_events_lost() already reported */
+	uint64_t violations;          /* violation lines logged since start (metrics) */
+	struct metrics *metrics;      /* --metrics endpoint, NULL when off */
 };
 
 int daemon_init(struct bh_daemon *d, const struct bh_config *cfg, char *err, size_t errlen);
@@ -90,6 +115,9 @@ int wl_remove(struct bh_daemon *d, const char *name, bool forget, char *err, siz
 int wl_save(struct bh_daemon *d);
 int wl_load(struct bh_daemon *d, char *err, size_t errlen);
 json_t *wl_to_json(const struct bh_daemon *d, const struct workload *w, bool with_port);
+struct workload *wl_find_container(struct bh_daemon *d, const char *container_id);
+/* Pull a known workload that is not pulled (its container came back); saves the table. */
+int wl_repull(struct bh_daemon *d, struct workload *w, char *err, size_t errlen);
 /* Change a workload's mode in the model and on its dp port; the caller publishes. */
 int wl_set_mode(struct bh_daemon *d, struct workload *w, enum bh_mode mode);
 

@@ -36,6 +36,8 @@ json_t *ev_violation_json(const struct dp_event *ev, const struct ev_names *n)
 		      "action", ev->action == POLICY_BLOCK ? "deny" : "allow", "mode",
 		      bh_mode_name(ev->mode), "end", ev->end == POLICY_EGRESS ? "egress" : "ingress",
 		      "workload", n->workload);
+	if (j && ev->app != BH_APP_PENDING)
+		json_object_set_new(j, "app", json_string(policy_app_name(ev->app)));
 	if (j && ev->type == DP_EV_RESET)
 		json_object_set_new(j, "reset", json_true());
 	return j;

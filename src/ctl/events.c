@@ -99,8 +99,8 @@ static void on_learn(struct drain *dr, const struct dp_event *ev)
 	for (size_t i = 0; i < dr->nseen; i++) {
 		const struct policy_learn_req *s = &dr->seen[i];
 
-		if (s->proto == rq->proto && s->port == rq->port && !strcmp(s->from, rq->from) &&
-		    !strcmp(s->to, rq->to))
+		if (s->proto == rq->proto && s->port == rq->port && s->app == rq->app &&
+		    !strcmp(s->from, rq->from) && !strcmp(s->to, rq->to))
 			return;
 	}
 	if (dr->nseen < LEARN_SEEN_MAX)
@@ -112,7 +112,9 @@ static void on_learn(struct drain *dr, const struct dp_event *ev)
 	if (created) {
 		dr->created = true;
 		conv_port_format(rq->proto, rq->port, port, sizeof(port));
-		log_info("learned rule %u: %s -> %s %s allow", id, rq->from, rq->to, port);
+		log_info("learned rule %u: %s -> %s %s%s%s allow", id, rq->from, rq->to, port,
+			 rq->app >= BH_APP_FIRST_NAMED ? " app " : "",
+			 rq->app >= BH_APP_FIRST_NAMED ? policy_app_name(rq->app) : "");
 	}
 }
 
@@ -122,6 +124,7 @@ static void log_violation(struct bh_daemon *d, const struct dp_event *ev, const 
 	json_t *j = ev_violation_json(ev, &n);
 	int rc = j ? jsonl_append(&d->logs[BH_LOGF_VIOLATIONS], j) : -ENOMEM;
 
+	d->violations++;
 	if (rc < 0)
 		log_err("violations.jsonl: %s", strerror(-rc));
 	json_decref(j);
@@ -149,6 +152,8 @@ static void on_event(void *ctx, const struct dp_event *ev)
 	ends_resolve(d, ev, &e);
 	counted = ev->end == POLICY_EGRESS || !e.client_is_wl;
 	c = conv_of(d, ev, &e);
+	if (c)
+		conv_app(c, ev->app);
 	switch (ev->type) {
 	case DP_EV_SESSION:
 		if (ev->learn)
@@ -165,7 +170,21 @@ static void on_event(void *ctx, const struct dp_event *ev)
 		if (c)
 			conv_session(c, false, ev->rule_id, POLICY_BLOCK, ev->time_ms);
 		break;
+	case DP_EV_APP: /* still allowed; may change the rule, log a violation, learn */
+		if (ev->learn)
+			on_learn(dr, ev);
+		if (ev->violation)
+			log_violation(d, ev, &e);
+		if (ev->rule_id)
+			policy_rule_touch(d->model, ev->rule_id, ev->time_ms / 1000);
+		if (c && counted) {
+			c->last_rule = ev->rule_id;
+			c->dirty = true;
+		}
+		break;
 	case DP_EV_END:
+		if (ev->learn) /* discover waited for an app that never came */
+			on_learn(dr, ev);
 		if (c && counted)
 			conv_end(c, ev->packets, ev->bytes, ev->time_ms);
 		break;

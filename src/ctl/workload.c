@@ -20,6 +20,8 @@
 #include "state.h"
 #include "steer/steer.h"
 #include "wire/wire.h"
+#include "wl-docker.h"
+#include "wl-labels.h"
 
 #define WORKLOADS_FILE "workloads.json"
 
@@ -27,6 +29,14 @@ struct workload *wl_find(struct bh_daemon *d, const char *name)
 {
 	for (struct workload *w = d->workloads; w; w = w->next)
 		if (strcmp(w->name, name) == 0)
+			return w;
+	return NULL;
+}
+
+struct workload *wl_find_container(struct bh_daemon *d, const char *container_id)
+{
+	for (struct workload *w = d->workloads; w; w = w->next)
+		if (w->kind == WL_NETNS_DOCKER && strcmp(w->container, container_id) == 0)
 			return w;
 	return NULL;
 }
@@ -40,6 +50,8 @@ static const char *wl_netns_desc(const struct workload *w, char *buf, size_t len
 {
 	if (w->kind == WL_NETNS_NAME)
 		snprintf(buf, len, "netns %s", w->netns);
+	else if (w->kind == WL_NETNS_DOCKER)
+		snprintf(buf, len, "container %.12s (pid %d)", w->container, (int)w->pid);
 	else
 		snprintf(buf, len, "pid %d", (int)w->pid);
 	return buf;
@@ -253,6 +265,24 @@ int wl_add(struct bh_daemon *d, struct workload *tmpl, char *err, size_t errlen)
 	return wl_save(d);
 }
 
+int wl_repull(struct bh_daemon *d, struct workload *w, char *err, size_t errlen)
+{
+	char nsdesc[96];
+	int rc;
+
+	if (w->pulled)
+		return 0;
+	rc = wl_pull(d, w, err, errlen);
+	if (rc == 0 && wl_policy_set(d, w, true, err, errlen) < 0)
+		log_err("workload %s: addresses not in the policy: %s", w->name, err);
+	policy_publish(d);
+	if (rc == 0)
+		log_info("workload %s: pulled %s again (port %u, %s)", w->name, w->iface,
+			 w->port_idx, wl_netns_desc(w, nsdesc, sizeof(nsdesc)));
+	wl_save(d);
+	return rc;
+}
+
 int wl_set_mode(struct bh_daemon *d, struct workload *w, enum bh_mode mode)
 {
 	int rc = policy_workload_set_mode(d->model, w->id, mode);
@@ -305,10 +335,15 @@ json_t *wl_to_json(const struct bh_daemon *d, const struct workload *w, bool wit
 		json_object_set_new(j, "netns", json_string(w->netns));
 	else
 		json_object_set_new(j, "pid", json_integer(w->pid));
+	if (w->kind == WL_NETNS_DOCKER) {
+		json_object_set_new(j, "docker", json_string(w->container));
+		json_object_set_new(j, "discovered", json_boolean(w->discovered));
+	}
 	json_object_set_new(j, "iface", json_string(w->iface));
 	for (int i = 0; i < w->ngroups; i++)
 		json_array_append_new(groups, json_string(w->groups[i]));
 	json_object_set_new(j, "groups", groups);
+	wl_labels_to_json(w, j);
 	json_object_set_new(j, "mode", json_string(bh_mode_name((enum bh_mode)w->mode)));
 	json_object_set_new(j, "port_idx", json_integer(w->port_idx));
 	json_object_set_new(j, "pulled", json_boolean(w->pulled));
@@ -352,6 +387,7 @@ static int wl_from_json(json_t *j, struct workload *w)
 	const char *name = json_string_value(json_object_get(j, "name"));
 	const char *netns = json_string_value(json_object_get(j, "netns"));
 	const char *iface = json_string_value(json_object_get(j, "iface"));
+	const char *docker = json_string_value(json_object_get(j, "docker"));
 	json_t *groups = json_object_get(j, "groups"), *g;
 	size_t i;
 
@@ -360,7 +396,12 @@ static int wl_from_json(json_t *j, struct workload *w)
 		return -EINVAL;
 	snprintf(w->name, sizeof(w->name), "%s", name);
 	snprintf(w->iface, sizeof(w->iface), "%s", iface);
-	if (netns && strlen(netns) < WL_NAME_MAX) {
+	if (docker && strlen(docker) < WL_CONTAINER_MAX) {
+		w->kind = WL_NETNS_DOCKER;
+		snprintf(w->container, sizeof(w->container), "%s", docker);
+		w->pid = (pid_t)json_integer_value(json_object_get(j, "pid"));
+		w->discovered = json_is_true(json_object_get(j, "discovered"));
+	} else if (netns && strlen(netns) < WL_NAME_MAX) {
 		w->kind = WL_NETNS_NAME;
 		snprintf(w->netns, sizeof(w->netns), "%s", netns);
 	} else if (json_is_integer(json_object_get(j, "pid"))) {
@@ -376,7 +417,8 @@ static int wl_from_json(json_t *j, struct workload *w)
 		snprintf(w->groups[w->ngroups++], WL_NAME_MAX, "%s", json_string_value(g));
 	}
 	w->id = (uint32_t)json_integer_value(json_object_get(j, "id"));
-	if (wl_mode_from_json(json_object_get(j, "mode"), &w->mode) < 0)
+	if (wl_mode_from_json(json_object_get(j, "mode"), &w->mode) < 0 ||
+	    wl_labels_from_json(j, w) < 0)
 		return -EINVAL;
 	w->port_idx = (uint16_t)json_integer_value(json_object_get(j, "port_idx"));
 	w->pulled = json_is_true(json_object_get(j, "pulled"));
@@ -417,6 +459,8 @@ static void wl_load_one(struct bh_daemon *d, struct workload *w)
 	    wl_policy_set(d, w, false, werr, sizeof(werr)) < 0)
 		log_err("workload %s: not in the policy: %s", w->name, werr);
 	policy_publish(d);
+	if (w->kind == WL_NETNS_DOCKER && !wl_docker_ready(d, w))
+		return;
 	if (wl_resume(d, w, werr, sizeof(werr)) < 0) {
 		log_err("workload %s: not enforced: %s", w->name, werr);
 		return;

@@ -53,8 +53,9 @@ struct dp_global_stats {
  */
 enum dp_event_type {
 	DP_EV_SESSION,  /* a new session was decided at one end */
-	DP_EV_RESET,    /* a live session became blocked after a policy change */
-	DP_EV_END,      /* a session ended (closed, reset or timed out) */
+	DP_EV_RESET,    /* a live session became blocked (policy change, or its app named) */
+	DP_EV_END,      /* a session ended (closed, reset or timed out); may carry a late learn */
+	DP_EV_APP,      /* DPI named a session's app (or gave up) and it is still allowed */
 };
 
 struct dp_event {
@@ -67,6 +68,7 @@ struct dp_event {
 	uint8_t violation;
 	uint8_t learn;      /* learn_req is valid */
 	uint8_t mode;       /* enum bh_mode at this end */
+	uint8_t app;        /* enum bh_app of the session when the event was made */
 	uint16_t port_idx;
 	uint16_t sport, dport;
 	uint32_t wl_id;

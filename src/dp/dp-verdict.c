@@ -6,6 +6,13 @@
  * When the control plane publishes a new policy, the worker re-checks all its
  * live sessions in one walk between passes; a session that became blocked is
  * reset (TCP: RST to both ends) and its packets are dropped from then on.
+ *
+ * DPI (dpi.c) names a TCP/UDP session's app from its first payload.  Until then
+ * the session is decided with the app PENDING (an allow rule with apps lets the
+ * handshake and first payload through provisionally), stays out of the fast
+ * path, and is decided once more when the app is known: a session that becomes
+ * blocked then is reset like above.  Discover learns at that point too, so the
+ * learned rule can name the app.
  * Everything the control plane must know (learned conversations, violations,
  * session totals) leaves through the worker's event ring.
  */
@@ -23,6 +30,7 @@
 #include "dp-event.h"
 #include "dp-reset.h"
 #include "dp-worker.h"
+#include "dpi.h"
 #include "io-packet.h"
 #include "policy/policy.h"
 #include "session.h"
@@ -62,6 +70,7 @@ static void query_of(const struct session *s, uint32_t wl_id, struct policy_quer
 	q->dir = s->end;
 	q->proto = (uint8_t)l4_proto(s->key.proto);
 	q->port = q->proto == POLICY_PROTO_ICMP ? 0 : s->key.port[server_key];
+	q->app = s->app;
 	q->peer.family = s->key.family;
 	memcpy(q->peer.a, s->key.addr[peer_key], 16);
 }
@@ -81,6 +90,7 @@ static void event_of(const struct session *s, const struct dp_port_info *port, u
 	ev->wl_id = port->wl_id;
 	ev->rule_id = s->policy_id;
 	ev->action = s->verdict == SESS_BLOCKED ? POLICY_BLOCK : POLICY_ALLOW;
+	ev->app = s->app;
 	memcpy(ev->client, s->key.addr[s->client], 16);
 	memcpy(ev->server, s->key.addr[server_key], 16);
 	ev->sport = s->key.port[s->client];
@@ -103,9 +113,13 @@ static void decide(const struct policy *pol, const struct dp_port_info *port,
 	}
 	s->verdict = v->action == POLICY_BLOCK ? SESS_BLOCKED : SESS_ALLOWED;
 	s->policy_id = v->rule_id;
+	if (v->provisional)
+		s->flags |= SESS_F_PROVISIONAL;
+	else
+		s->flags &= (uint8_t)~SESS_F_PROVISIONAL;
 }
 
-static void report(struct dp_worker *w, const struct policy *pol, const struct session *s,
+static void report(struct dp_worker *w, const struct policy *pol, struct session *s,
 		   const struct dp_port_info *port, const struct policy_verdict *v, uint8_t type)
 {
 	struct dp_event ev;
@@ -113,7 +127,10 @@ static void report(struct dp_worker *w, const struct policy *pol, const struct s
 	event_of(s, port, type, &ev);
 	ev.violation = v->violation;
 	ev.mode = v->mode;
-	if (v->learn && pol) {
+	/* A learned rule names the app: wait for DPI (or the session's end) to tell it. */
+	if (v->learn && dpi_pending(s)) {
+		s->flags |= SESS_F_LEARN_APP;
+	} else if (v->learn && pol) {
 		struct policy_query q;
 
 		query_of(s, port->wl_id, &q);
@@ -177,8 +194,8 @@ static uint8_t side_of_key(const struct session *s, int i)
 
 /*
  * Established and allowed, and nothing left to learn from its payload: TCP past the
- * handshake, or UDP that has seen a reply.  (Sessions that DPI must still inspect will
- * stay out once DPI exists.)
+ * handshake, or UDP that has seen a reply, whose app DPI has settled (the fast path
+ * would hide the payload from it).
  */
 static bool fast_eligible(const struct session *s)
 {
@@ -186,7 +203,8 @@ static bool fast_eligible(const struct session *s)
 	 * Short sessions stay in the dp: installing and removing two map entries costs
 	 * more syscalls than their few packets would, and halves new connections/s.
 	 */
-	if (s->verdict != SESS_ALLOWED || s->packets[0] + s->packets[1] < DP_FAST_MIN_PACKETS)
+	if (s->verdict != SESS_ALLOWED || s->packets[0] + s->packets[1] < DP_FAST_MIN_PACKETS ||
+	    dpi_pending(s))
 		return false;
 	if (s->key.proto == IPPROTO_TCP)
 		return s->state == SESS_TCP_ESTABLISHED && (s->tcp_seq_seen & 3) == 3;
@@ -244,24 +262,71 @@ static void fast_update(struct dp_worker *w, struct session *s)
 		fast_remove(w, s);
 }
 
+static void send_resets(struct dp_worker *w, const struct session *s);
+
+static bool tcp_closing(const struct session *s)
+{
+	return s->key.proto == IPPROTO_TCP && (s->tcp_fin || s->state == SESS_TCP_CLOSED);
+}
+
+/*
+ * DPI named s's app (or gave up): decide again with it.  Blocked now: reset and report
+ * (a violation naming the app); still allowed: report the app, plus a violation only
+ * if the decision changed into one, plus the learn request discover held back.
+ */
+static void app_known(struct dp_worker *w, const struct dp_port_info *port, struct session *s)
+{
+	bool was_provisional = s->flags & SESS_F_PROVISIONAL;
+	bool learn = s->flags & SESS_F_LEARN_APP;
+	uint32_t old_rule = s->policy_id;
+	struct policy_verdict v;
+
+	s->flags &= (uint8_t)~SESS_F_LEARN_APP;
+	if (!w->pol)
+		return;
+	decide(w->pol, port, s, &v);
+	if (s->verdict == SESS_BLOCKED) {
+		if (s->key.proto == IPPROTO_TCP && s->state != SESS_TCP_CLOSED)
+			send_resets(w, s);
+		report(w, w->pol, s, port, &v, DP_EV_RESET);
+		return;
+	}
+	v.violation = v.violation && (was_provisional || v.rule_id != old_rule);
+	v.learn = v.learn && learn;
+	report(w, w->pol, s, port, &v, DP_EV_APP);
+}
+
 enum dp_verdict dp_verdict(struct dp_worker *w, const struct dp_port_info *port,
 			   const struct dp_pkt *p, const struct sess_result *sr,
 			   enum dp_drop_reason *why)
 {
 	struct session *s = sr->s;
+	bool fresh;
 
 	*why = DP_DROP_POLICY;
 	if (!s)
 		return sessionless(port, why);
-	note_l2_l4(s, p, sr->side);
-	if (sr->created || s->verdict == SESS_UNDECIDED) {
+	fresh = sr->created || s->verdict == SESS_UNDECIDED;
+	if (fresh) {
 		struct policy_verdict v;
 
+		note_l2_l4(s, p, sr->side);
 		s->end = s->client_dir == DP_DIR_EGRESS ? POLICY_EGRESS : POLICY_INGRESS;
+		dpi_session_start(s);
 		decide(w->pol, port, s, &v);
 		if (w->pol)
 			report(w, w->pol, s, port, &v, DP_EV_SESSION);
 	}
+	/*
+	 * Before this packet's sequence numbers count: a reset must match what was delivered.
+	 * A closing TCP session sends no more payload: DPI settles with what it saw.
+	 */
+	if (dpi_pending(s) && s->verdict == SESS_ALLOWED &&
+	    (dpi_feed(w->dpi, s, p, sr->side, s->last_seen) ||
+	     (tcp_closing(s) && dpi_finish(w->dpi, s))))
+		app_known(w, port, s);
+	if (!fresh)
+		note_l2_l4(s, p, sr->side);
 	fast_update(w, s);
 	return s->verdict == SESS_BLOCKED ? DP_VERDICT_DROP : DP_VERDICT_FORWARD;
 }
@@ -330,6 +395,22 @@ void dp_verdict_tick(struct dp_worker *w)
 	rcu_read_unlock();
 }
 
+/* Discover held a learn request back for the app, and the session ended first. */
+static void end_learn(struct dp_worker *w, const struct session *s,
+		      const struct dp_port_info *info, struct dp_event *ev)
+{
+	const struct policy *pol;
+	struct policy_query q;
+
+	rcu_read_lock();
+	pol = rcu_dereference(w->dp->policy);
+	if (pol) {
+		query_of(s, info->wl_id, &q);
+		ev->learn = policy_learn_req_fill(pol, &q, &ev->learn_req) == 0;
+	}
+	rcu_read_unlock();
+}
+
 void dp_verdict_session_end(struct dp_worker *w, const struct session *s)
 {
 	struct dp_port_info info = {0};
@@ -348,5 +429,7 @@ void dp_verdict_session_end(struct dp_worker *w, const struct session *s)
 	event_of(s, &info, DP_EV_END, &ev);
 	ev.packets = s->packets[0] + s->packets[1];
 	ev.bytes = s->bytes[0] + s->bytes[1];
+	if ((s->flags & SESS_F_LEARN_APP) && port)
+		end_learn(w, s, &info, &ev);
 	dp_evring_put(&w->events, &ev);
 }

@@ -14,6 +14,7 @@
 #include "dp-event.h"
 #include "dp-t.h"
 #include "dp.h"
+#include "dpi-t.h"
 #include "frag-ipv4-t.h"
 #include "io-packet-t.h"
 #include "portmac.h"
@@ -53,6 +54,7 @@ struct dp_worker {
 	int start_rc;
 	struct io_packet io;
 	struct sess_table *sess;
+	struct dpi *dpi; /* app identification: nDPI module + flow slot pool */
 	/* Written only by this worker (relaxed atomics), summed by the readers. */
 	struct dp_port_stats *port_stats; /* [BH_MAX_PORTS] */
 	struct dp_global_stats stats;

@@ -23,6 +23,7 @@
 
 #include "decode.h"
 #include "dp-verdict.h"
+#include "dpi.h"
 #include "frag-ipv4.h"
 #include "io-packet.h"
 #include "log.h"
@@ -61,6 +62,7 @@ static void dp_sess_released(void *arg, const struct session *s)
 
 	dp_ctr_add(&w->port_stats[s->key.port_idx].sessions_active, (uint64_t)-1);
 	dp_verdict_session_end(w, s);
+	dpi_release(w->dpi, (struct session *)s); /* the table is about to reuse it */
 }
 
 /* ---- per frame ---- */
@@ -332,12 +334,17 @@ int dp_worker_init(struct dp_worker *w, struct dp *dp, int id)
 	if (err)
 		return err;
 	sess_table_set_release(w->sess, dp_sess_released, w);
+	err = dpi_new(&w->dpi, dp->cfg.dpi_pool);
+	if (err)
+		return err;
 	return dp_evring_init(&w->events);
 }
 
 void dp_worker_fini(struct dp_worker *w)
 {
-	sess_table_free(w->sess);
+	sess_table_free(w->sess); /* releases every session, so before dpi_free */
+	dpi_free(w->dpi);
+	w->dpi = NULL;
 	dp_evring_fini(&w->events);
 	free(w->port_stats);
 	w->sess = NULL;

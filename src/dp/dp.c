@@ -17,6 +17,7 @@
 #include <urcu.h>
 
 #include "dp-worker.h"
+#include "dpi.h"
 #include "policy/policy.h"
 #include "log.h"
 
@@ -247,5 +248,23 @@ void dp_global_stats(struct dp *dp, struct dp_global_stats *out)
 		out->sessions_active += dp_ctr_read(&in->sessions_active);
 		for (i = 0; i < DP_DROP__MAX; i++)
 			out->drops[i] += dp_ctr_read(&in->drops[i]);
+	}
+}
+
+void dp_dpi_stats(struct dp *dp, struct dpi_stats *out)
+{
+	struct dpi_stats one;
+
+	memset(out, 0, sizeof(*out));
+	for (int w = 0; w < dp->nworkers; w++) {
+		if (!dp->workers[w].dpi)
+			continue;
+		dpi_get_stats(dp->workers[w].dpi, &one);
+		out->inspected += one.inspected;
+		out->identified += one.identified;
+		out->gave_up += one.gave_up;
+		out->pool_full += one.pool_full;
+		out->packets += one.packets;
+		out->in_use += one.in_use;
 	}
 }

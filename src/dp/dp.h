@@ -22,6 +22,8 @@ struct dp_config {
 	uint32_t ring_frames;         /* RX ring slots per worker; 0 = 256 (each ~68 KB) */
 	uint32_t sessions_per_worker; /* session table capacity; 0 = 65536 */
 	int flow_map_fd;              /* eBPF fast-path flows map, -1 = every packet via the dp */
+	uint32_t dpi_pool;            /* sessions under app identification at once, per worker;
+	                                 0 = DPI_POOL_DEFAULT (8192) */
 };
 
 int dp_new(struct dp **out, const struct dp_config *cfg);
@@ -37,6 +39,9 @@ void dp_port_clear(struct dp *dp, uint16_t idx);
 void dp_port_stats(struct dp *dp, uint16_t idx, struct dp_port_stats *out);
 /* Counters not tied to a port (unknown MAC, ring drops, ...). */
 void dp_global_stats(struct dp *dp, struct dp_global_stats *out);
+/* Application identification counters summed over workers (dpi-t.h). */
+struct dpi_stats;
+void dp_dpi_stats(struct dp *dp, struct dpi_stats *out);
 
 /*
  * Publish a compiled policy (the dp takes ownership).  Workers pick it up

@@ -45,6 +45,8 @@ enum sess_tclass {
 #define SESS_F_MIDSTREAM 0x01 /* first packet was not an opening one: client is a guess */
 #define SESS_F_SYNACK 0x02    /* picked up at SYN+ACK: client inferred from it */
 #define SESS_F_FAST 0x04      /* installed in the eBPF fast path (both directions) */
+#define SESS_F_PROVISIONAL 0x08 /* allowed by a rule with apps before the app was known */
+#define SESS_F_LEARN_APP 0x10   /* discover: learn once the app is known (or at the end) */
 
 /* 40 bytes, no padding, so it can be hashed and compared as bytes. */
 struct sess_key {
@@ -75,6 +77,8 @@ struct session {
 	uint8_t peer_mac[6];     /* L2 address of the far side, for resets we send */
 	uint8_t tcp_seq_seen;    /* bit per sess_side: tcp_next valid */
 	uint8_t end;             /* enum policy_dir: which end of the flow this port is */
+	uint8_t app;             /* enum bh_app, owned by DPI (dpi.c) */
+	uint32_t dpi_flow;       /* DPI flow slot + 1 while inspected, else 0 */
 	uint64_t first_seen;     /* ms, coarse monotonic clock */
 	uint64_t last_seen;
 	uint64_t packets[2]; /* per sess_side */

@@ -205,7 +205,25 @@ static struct cp_ent *map_put(struct cp_map *map, uint64_t key)
 
 /* ---- rules ---- */
 
-/* Rules with apps wait for DPI: matching them on ports alone would widen or narrow them. */
+/* A rule's app names as a bitmask of enum bh_app; names no longer known match nothing. */
+static uint64_t app_mask(const struct policy_rule *r)
+{
+	uint64_t mask = 0;
+
+	for (size_t i = 0; i < r->n_apps; i++) {
+		enum bh_app app;
+
+		if (!policy_app_parse(r->apps[i], &app))
+			mask |= 1ull << app;
+	}
+	return mask;
+}
+
+/*
+ * All rules, in id order.  Rules without apps become port segments (compile_pairs);
+ * rules with apps are few and are walked one by one at eval time (app_rules), so only
+ * their groups are marked used here, keeping them in the workloads' group lists.
+ */
 static int compile_rules(struct compiler *c)
 {
 	const struct policy_model *m = c->m;
@@ -215,23 +233,29 @@ static int compile_rules(struct compiler *c)
 	for (size_t i = 0; i < m->n_rules; i++)
 		n_ports += m->rules[i].n_ports;
 	p->rules = calloc(m->n_rules + 1, sizeof(*p->rules));
+	p->app_rules = calloc(m->n_rules + 1, sizeof(*p->app_rules));
 	p->ports = calloc(n_ports + 1, sizeof(*p->ports));
-	if (!p->rules || !p->ports)
+	if (!p->rules || !p->app_rules || !p->ports)
 		return -ENOMEM;
 	for (size_t i = 0; i < m->n_rules; i++) {
 		const struct policy_rule *r = &m->rules[i];
 		struct cp_rule *cr = &p->rules[p->n_rules];
 
-		if (r->n_apps)
-			continue;
 		cr->id = r->id;
 		cr->from = gidx(c, r->from);
 		cr->to = gidx(c, r->to);
 		cr->action = (uint8_t)r->action;
 		cr->ports_off = (uint32_t)off;
 		cr->n_ports = (uint32_t)r->n_ports;
+		cr->has_apps = r->n_apps > 0;
+		cr->apps = app_mask(r);
 		memcpy(p->ports + off, r->ports, r->n_ports * sizeof(*r->ports));
 		off += r->n_ports;
+		if (cr->has_apps) {
+			p->app_rules[p->n_app_rules++] = p->n_rules;
+			bit_set(c->this_used[POLICY_EGRESS], cr->from);
+			bit_set(c->this_used[POLICY_INGRESS], cr->to);
+		}
 		p->n_rules++;
 	}
 	return 0;
@@ -574,7 +598,7 @@ static int compile_pairs(struct compiler *c)
 	int ret;
 
 	for (uint32_t ri = 0; ri < p->n_rules; ri++) {
-		for (uint32_t j = 0; j < p->rules[ri].n_ports; j++) {
+		for (uint32_t j = 0; !p->rules[ri].has_apps && j < p->rules[ri].n_ports; j++) {
 			ret = expand_port(c, ri, &p->ports[p->rules[ri].ports_off + j]);
 			if (ret)
 				return ret;
@@ -771,6 +795,7 @@ void policy_free(struct policy *p)
 	}
 	free(p->gnames);
 	free(p->rules);
+	free(p->app_rules);
 	free(p->ports);
 	free(p->wls);
 	free(p->wl_by_id.ent);

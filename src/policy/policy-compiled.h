@@ -11,7 +11,9 @@
  *    containing it (sorted disjoint ranges per family);
  *  - for each (direction, proto) a hash maps the pair (this-end group, peer group)
  *    to sorted disjoint port segments, each carrying the lowest-id rule covering
- *    it, so "first match by id" becomes a min over a handful of lookups.
+ *    it, so "first match by id" becomes a min over a handful of lookups;
+ *  - rules with apps stay out of the segments (their match depends on the session's
+ *    app, not on the tuple alone); eval walks them in order below the segment winner.
  */
 #ifndef BH_POLICY_COMPILED_H
 #define BH_POLICY_COMPILED_H
@@ -84,14 +86,18 @@ struct cp_rule {
 	uint8_t action; /* enum policy_action */
 	uint32_t ports_off;
 	uint32_t n_ports;
+	bool has_apps;
+	uint64_t apps; /* bit per enum bh_app it lists */
 };
 
 struct policy {
 	uint64_t generation;
 	char (*gnames)[POLICY_NAME_MAX];
 	uint32_t n_groups;
-	struct cp_rule *rules; /* id order; apps rules are left out until DPI */
+	struct cp_rule *rules; /* id order, all of them */
 	uint32_t n_rules;
+	uint32_t *app_rules; /* indexes of the rules with apps, ascending: not in the pairs */
+	uint32_t n_app_rules;
 	struct policy_port *ports;
 	struct cp_wl *wls;
 	uint32_t n_wls;

@@ -3,8 +3,10 @@
  *
  * Called by dp threads concurrently on a policy they hold under RCU: nothing
  * here writes to the policy or allocates.  First find the lowest-id rule that
- * matches (this-end groups x peer groups x proto/port, see policy-compiled.h),
- * then let the mode at this end say what that means, exactly as DESIGN §2.
+ * matches (this-end groups x peer groups x proto/port, see policy-compiled.h;
+ * a rule with apps also needs the session's app, or matches provisionally while
+ * DPI has not named it), then let the mode at this end say what that means,
+ * exactly as DESIGN §2.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -154,6 +156,58 @@ static void add_peer_pairs(struct batch *b, const struct policy_query *q, uint32
 	}
 }
 
+/* ---- rules with apps: walked in id order, below the winner of the segments ---- */
+
+static bool in_list(const uint32_t *list, uint32_t n, uint32_t g)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (list[i] == g)
+			return true;
+	return false;
+}
+
+static bool peer_in(const struct peer *pe, uint32_t g)
+{
+	for (int l = 0; l < 3; l++)
+		if (in_list(pe->list[l], pe->cnt[l], g))
+			return true;
+	return false;
+}
+
+/* PENDING: allow rules match provisionally, deny rules wait for the app. */
+static bool app_matches(const struct cp_rule *r, uint8_t app)
+{
+	if (app == BH_APP_PENDING)
+		return r->action == POLICY_ACTION_ALLOW;
+	return app < BH_APP__MAX && (r->apps >> app & 1);
+}
+
+static bool app_rule_matches(const struct policy *p, const struct cp_wl *wl,
+			     const struct policy_query *q, const struct peer *pe,
+			     const struct cp_rule *r)
+{
+	uint32_t mine = q->dir == POLICY_EGRESS ? r->from : r->to;
+	uint32_t theirs = q->dir == POLICY_EGRESS ? r->to : r->from;
+
+	return app_matches(r, q->app) &&
+	       policy_ports_match(p->ports + r->ports_off, r->n_ports, q->proto, q->port) &&
+	       in_list(p->lists + wl->this_off[q->dir], wl->this_cnt[q->dir], mine) &&
+	       peer_in(pe, theirs);
+}
+
+/* The lowest rule index below best that is a matching rule with apps, else best. */
+static uint32_t first_app_match(const struct policy *p, const struct cp_wl *wl,
+				const struct policy_query *q, const struct peer *pe, uint32_t best)
+{
+	for (uint32_t i = 0; i < p->n_app_rules && p->app_rules[i] < best; i++) {
+		const struct cp_rule *r = &p->rules[p->app_rules[i]];
+
+		if (app_rule_matches(p, wl, q, pe, r))
+			return p->app_rules[i];
+	}
+	return best;
+}
+
 /* Rules are stored in id order, so the lowest index is the first match by id. */
 static const struct cp_rule *first_match(const struct policy *p, const struct cp_wl *wl,
 					 const struct policy_query *q, const struct peer *pe)
@@ -169,10 +223,13 @@ static const struct cp_rule *first_match(const struct policy *p, const struct cp
 	for (uint32_t i = 0; i < wl->this_cnt[q->dir]; i++)
 		add_peer_pairs(&b, q, this[i], pe);
 	batch_flush(&b);
+	if (p->n_app_rules)
+		b.best = first_app_match(p, wl, q, pe, b.best);
 	return b.best == CP_NONE ? NULL : &p->rules[b.best];
 }
 
-static void decide(const struct mode_row *row, const struct cp_rule *r, struct policy_verdict *v)
+static void decide(const struct mode_row *row, const struct cp_rule *r, uint8_t app,
+		   struct policy_verdict *v)
 {
 	const struct outcome *o;
 
@@ -186,6 +243,7 @@ static void decide(const struct mode_row *row, const struct cp_rule *r, struct p
 		o = r->action == POLICY_ACTION_DENY ? &row->deny : &allow_match;
 		v->reason = "rule";
 		v->rule_id = r->id;
+		v->provisional = r->has_apps && app == BH_APP_PENDING;
 	}
 	v->action = o->action;
 	v->violation = o->violation;
@@ -194,7 +252,7 @@ static void decide(const struct mode_row *row, const struct cp_rule *r, struct p
 
 static bool query_valid(const struct policy_query *q)
 {
-	return q->dir <= POLICY_INGRESS && q->proto < POLICY_PROTO__MAX &&
+	return q->dir <= POLICY_INGRESS && q->proto < POLICY_PROTO__MAX && q->app < BH_APP__MAX &&
 	       policy_addr_valid(&q->peer);
 }
 
@@ -220,7 +278,7 @@ static int evaluate(const struct policy *p, const struct policy_query *q, struct
 	peer_resolve(p, &q->peer, pe);
 	if (row->rules_apply)
 		*rp = first_match(p, wl, q, pe);
-	decide(row, *rp, v);
+	decide(row, *rp, q->app, v);
 	return 0;
 }
 
@@ -271,9 +329,22 @@ static void put_session(struct out *o, const struct policy *p, const struct poli
 	put(o, "%s of %s %s %s (%s) ", q->dir == POLICY_EGRESS ? "egress" : "ingress",
 	    p->gnames[wl->name], q->dir == POLICY_EGRESS ? "to" : "from", addr, peer_name(p, pe));
 	if (q->proto <= POLICY_PROTO_UDP)
-		put(o, "%s/%u: ", policy_proto_name(q->proto), q->port);
+		put(o, "%s/%u", policy_proto_name(q->proto), q->port);
 	else
-		put(o, "%s: ", policy_proto_name(q->proto));
+		put(o, "%s", policy_proto_name(q->proto));
+	put(o, q->app == BH_APP_PENDING ? ": " : " app %s: ", policy_app_name(q->app));
+}
+
+static void put_apps(struct out *o, uint64_t apps)
+{
+	const char *sep = " app ";
+
+	for (int a = BH_APP_FIRST_NAMED; a < BH_APP__MAX; a++) {
+		if (apps >> a & 1) {
+			put(o, "%s%s", sep, policy_app_name(a));
+			sep = ",";
+		}
+	}
 }
 
 static void put_rule(struct out *o, const struct policy *p, const struct cp_rule *r)
@@ -281,15 +352,18 @@ static void put_rule(struct out *o, const struct policy *p, const struct cp_rule
 	char ports[POLICY_PORTS_STRLEN];
 
 	policy_ports_format(p->ports + r->ports_off, r->n_ports, ports, sizeof(ports));
-	put(o, "rule %u (%s -> %s %s %s) matches; ", r->id, p->gnames[r->from], p->gnames[r->to],
-	    ports, policy_action_name(r->action));
+	put(o, "rule %u (%s -> %s %s", r->id, p->gnames[r->from], p->gnames[r->to], ports);
+	put_apps(o, r->apps);
+	put(o, " %s) matches%s; ", policy_action_name(r->action),
+	    r->has_apps && !r->apps ? " (its apps are unknown)" : "");
 }
 
 static void put_verdict(struct out *o, const struct policy_verdict *v)
 {
-	put(o, "mode %s => %s%s%s", bh_mode_name(v->mode),
+	put(o, "mode %s => %s%s%s%s", bh_mode_name(v->mode),
 	    v->action == POLICY_ALLOW ? "allow" : "block", v->violation ? ", violation" : "",
-	    v->learn ? ", learn" : "");
+	    v->learn ? ", learn" : "",
+	    v->provisional ? " (provisional: decided again once the app is known)" : "");
 }
 
 int policy_explain(const struct policy *p, const struct policy_query *q, char *buf, size_t len)
@@ -342,5 +416,7 @@ int policy_learn_req_fill(const struct policy *p, const struct policy_query *q,
 	strcpy(out->to, q->dir == POLICY_EGRESS ? peer : me);
 	out->proto = q->proto;
 	out->port = q->proto <= POLICY_PROTO_UDP ? q->port : 0;
+	/* ICMP is named by its port spec already; only TCP/UDP rules name an app. */
+	out->app = q->proto <= POLICY_PROTO_UDP && q->app < BH_APP__MAX ? q->app : BH_APP_PENDING;
 	return 0;
 }

@@ -2,9 +2,10 @@
  * policy-learn.c - discover mode's learned rules, and promoting them to user rules.
  *
  * In discover mode every unmatched session asks for a rule.  Many sessions share
- * one conversation (same client group, server group, proto/port), so learning
+ * one conversation (same client group, server group, proto/port, app), so learning
  * aggregates: one learned allow rule per tuple, and none at all when an allow
- * rule already covers it (the dp may have evaluated an older policy).
+ * rule already covers it (the dp may have evaluated an older policy).  A session
+ * whose app DPI named learns a rule for that app only.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,14 +13,30 @@
 
 #include "policy-int.h"
 
+/*
+ * A rule without apps covers every app; one with apps covers the named apps it lists,
+ * and a session whose app never became known (PENDING), as eval lets it pass too.
+ */
+static bool apps_cover(const struct policy_rule *r, uint8_t app)
+{
+	if (!r->n_apps || app == BH_APP_PENDING)
+		return true;
+	if (app < BH_APP_FIRST_NAMED || app >= BH_APP__MAX)
+		return false;
+	for (size_t i = 0; i < r->n_apps; i++)
+		if (!strcmp(r->apps[i], policy_app_name(app)))
+			return true;
+	return false;
+}
+
 static const struct policy_rule *find_covering(const struct policy_model *m,
 					       const struct policy_learn_req *req)
 {
 	for (size_t i = 0; i < m->n_rules; i++) {
 		const struct policy_rule *r = &m->rules[i];
 
-		if (r->action != POLICY_ACTION_ALLOW || r->n_apps || strcmp(r->from, req->from) ||
-		    strcmp(r->to, req->to))
+		if (r->action != POLICY_ACTION_ALLOW || !apps_cover(r, req->app) ||
+		    strcmp(r->from, req->from) || strcmp(r->to, req->to))
 			continue;
 		if (policy_ports_match(r->ports, r->n_ports, req->proto, req->port))
 			return r;
@@ -90,6 +107,13 @@ int policy_learn(struct policy_model *m, const struct policy_learn_req *req, int
 	r.learned = true;
 	r.created = r.last_hit = now > 0 ? now : 0;
 	ret = learn_port(req, r.ports, err, errlen);
+	if (!ret && req->app >= BH_APP_FIRST_NAMED && req->app < BH_APP__MAX) {
+		const char *name = policy_app_name(req->app);
+
+		r.apps = policy_strv_dup(&name, 1);
+		r.n_apps = r.apps ? 1 : 0;
+		ret = r.apps ? 0 : -ENOMEM;
+	}
 	if (!ret)
 		ret = policy_model_rule_insert(m, &r, err, errlen);
 	if (ret) {

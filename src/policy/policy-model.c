@@ -314,9 +314,16 @@ static int rule_build_apps(const struct policy_rule_spec *spec, struct policy_ru
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < spec->n_apps; i++) {
+		enum bh_app app;
+
 		if (!policy_name_valid(spec->apps[i])) {
 			policy_err(err, errlen, "bad app name '%.64s'",
 				   spec->apps[i] ? spec->apps[i] : "(null)");
+			return -EINVAL;
+		}
+		if (policy_app_parse(spec->apps[i], &app)) {
+			policy_err(err, errlen, "unknown app '%s' (see `bulkhead apps`)",
+				   spec->apps[i]);
 			return -EINVAL;
 		}
 	}

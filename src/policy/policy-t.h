@@ -32,6 +32,56 @@ enum bh_mode {
 	BH_MODE__MAX
 };
 
+/*
+ * Application of a session as DPI identified it (src/dp/dpi*.c); names in policy-app.c.
+ * PENDING: not known yet (inspection goes on): an allow rule with apps matches
+ * provisionally, a deny rule with apps waits.  UNKNOWN: inspection ended without a
+ * name (or the session was not inspected): no rule with apps matches.  Every other
+ * value is a name a rule may list.  At most 64 values (a rule keeps them as a bitmask).
+ */
+enum bh_app {
+	BH_APP_PENDING = 0,
+	BH_APP_UNKNOWN,
+	BH_APP_HTTP,
+	BH_APP_HTTP2,
+	BH_APP_TLS,
+	BH_APP_DNS,
+	BH_APP_SSH,
+	BH_APP_MYSQL,
+	BH_APP_POSTGRESQL,
+	BH_APP_REDIS,
+	BH_APP_MONGODB,
+	BH_APP_MEMCACHED,
+	BH_APP_CASSANDRA,
+	BH_APP_AMQP,
+	BH_APP_MQTT,
+	BH_APP_NATS,
+	BH_APP_LDAP,
+	BH_APP_KERBEROS,
+	BH_APP_SMTP,
+	BH_APP_IMAP,
+	BH_APP_POP3,
+	BH_APP_FTP,
+	BH_APP_TELNET,
+	BH_APP_RDP,
+	BH_APP_VNC,
+	BH_APP_SMB,
+	BH_APP_NFS,
+	BH_APP_RSYNC,
+	BH_APP_SNMP,
+	BH_APP_SYSLOG,
+	BH_APP_NTP,
+	BH_APP_DHCP,
+	BH_APP_MDNS,
+	BH_APP_QUIC,
+	BH_APP_SIP,
+	BH_APP_RTSP,
+	BH_APP_STUN,
+	BH_APP_ICMP,
+	BH_APP__MAX
+};
+#define BH_APP_FIRST_NAMED BH_APP_HTTP
+
 /* What a rule says. */
 enum policy_action { POLICY_ACTION_ALLOW = 0, POLICY_ACTION_DENY };
 
@@ -94,7 +144,7 @@ struct policy_rule {
 	char to[POLICY_NAME_MAX];
 	struct policy_port *ports; /* never empty: "any" is one POLICY_PORT_ANY entry */
 	size_t n_ports;
-	char **apps; /* stored only: a rule with apps is not evaluated until DPI lands */
+	char **apps; /* names of enum bh_app (policy_app_parse); empty = any app */
 	size_t n_apps;
 	enum policy_action action;
 	bool learned;
@@ -152,6 +202,7 @@ struct policy_query {
 	uint8_t dir;		 /* enum policy_dir */
 	uint8_t proto;		 /* enum policy_proto */
 	uint16_t port;		 /* server (destination) port; ignored for icmp/other */
+	uint8_t app;		 /* enum bh_app; PENDING while DPI still inspects */
 	struct policy_addr peer; /* address of the other end */
 };
 
@@ -160,6 +211,7 @@ struct policy_verdict {
 	bool violation;	   /* log as a violation */
 	bool learn;	   /* discover, no rule: hand policy_learn_req_fill() to the ctl */
 	uint32_t rule_id;  /* rule that decided; 0 = mode default */
+	bool provisional;  /* an allow rule with apps matched while the app was PENDING */
 	enum bh_mode mode; /* mode at this end */
 	/* Static string: "rule", "default", "quarantine", "unknown workload", "bad query". */
 	const char *reason;
@@ -171,6 +223,7 @@ struct policy_learn_req {
 	char to[POLICY_NAME_MAX];   /* server workload name or "external" */
 	uint8_t proto;		    /* enum policy_proto */
 	uint16_t port;
+	uint8_t app; /* enum bh_app: a named app makes a rule for that app only */
 };
 
 /* Opaque: the mutable source model and the immutable compiled policy. */

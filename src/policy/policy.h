@@ -32,6 +32,11 @@ const char *policy_action_name(enum policy_action a);
 const char *policy_proto_name(enum policy_proto p); /* "tcp", "udp", "icmp", "other" */
 bool policy_name_valid(const char *name);	    /* [A-Za-z0-9_.-]{1,63} */
 
+/* Applications (policy-app.c): "http" -> BH_APP_HTTP; only named apps parse (-EINVAL). */
+int policy_app_parse(const char *name, enum bh_app *out);
+const char *policy_app_name(enum bh_app app); /* also "pending", "unknown" */
+const char *policy_app_desc(enum bh_app app);
+
 /* Addresses: "10.1.2.3", "fd99::1"; CIDRs "10.0.0.0/8", a bare address is a host route. */
 int policy_addr_parse(const char *s, struct policy_addr *out);
 int policy_addr_format(const struct policy_addr *a, char *buf, size_t len);
@@ -97,8 +102,9 @@ const struct policy_workload *policy_workload_at(const struct policy_model *m, s
 
 /*
  * Learning.  Returns the id of an allow rule from req->from to req->to that already
- * covers proto/port (learned or user), else adds a learned allow rule with the next
- * learned id.  *created tells which (may be NULL).
+ * covers proto/port and req->app (a rule without apps covers every app), else adds a
+ * learned allow rule with the next learned id, listing req->app when it is a named app
+ * (learned rules aggregate by from, to, port and app).  *created tells which (may be NULL).
  */
 int policy_learn(struct policy_model *m, const struct policy_learn_req *req, int64_t now,
 		 uint32_t *out_id, bool *created, char *err, size_t errlen);
@@ -112,7 +118,9 @@ uint64_t policy_generation(const struct policy *p);
  * Decide one end of a new session (DESIGN §2 mode table).  This end belongs to its name,
  * its explicit groups, `any` and every CIDR group holding one of its addresses; the peer
  * to its workload's groups (or `external`), `any` and the CIDR groups holding q->peer.
- * Rules with apps are not evaluated yet (they need DPI).  Returns 0, or -ENOENT when
+ * A rule with apps also needs q->app in its list; while q->app is PENDING an allow rule
+ * with apps matches provisionally (v->provisional) and a deny rule with apps is passed
+ * over, so the caller decides again once DPI names the app.  Returns 0, or -ENOENT when
  * q->wl_id is not in this policy (v then says allow, reason "unknown workload"; the
  * caller applies its fail-open/closed choice), or -EINVAL for a malformed query.
  */
@@ -123,7 +131,7 @@ int policy_explain(const struct policy *p, const struct policy_query *q, char *b
 
 /*
  * For a verdict with learn set: the learned-rule tuple of this session (client end,
- * server end, proto, port), names copied so the result outlives the RCU read section.
+ * server end, proto, port, app), names copied so the result outlives the RCU read section.
  */
 int policy_learn_req_fill(const struct policy *p, const struct policy_query *q,
 			  struct policy_learn_req *out);

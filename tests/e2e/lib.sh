@@ -83,9 +83,11 @@ make_container() {
 
 cns() { local c=$1; shift; ip netns exec "$T-$c" "$@"; }
 
+# --docker off unless the test says otherwise (a later option wins): a test's daemon must
+# never pull containers of a Docker engine that happens to run on this machine.
 start_daemon() {
 	"$BULKHEADD" --foreground --state-dir "$STATE" --socket "$BULKHEAD_SOCKET" \
-		--enforcer-netns "$ENFNS" "$@" >>"$STATE/daemon.log" 2>&1 &
+		--enforcer-netns "$ENFNS" --docker off "$@" >>"$STATE/daemon.log" 2>&1 &
 	DAEMON_PID=$!
 	for _ in $(seq 100); do
 		[ -S "$BULKHEAD_SOCKET" ] && "$BULKHEAD" status >/dev/null 2>&1 && return 0

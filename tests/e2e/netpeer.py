@@ -4,8 +4,9 @@
   serve SPEC...            SPEC is tcp:PORT or udp:PORT; echo servers on :: (v4 and v6)
   tcp HOST PORT [TIMEOUT]  connect, send a line, expect it back; exit 0 on success
   udp HOST PORT [TIMEOUT]  send a datagram, expect it back
-  long HOST PORT FILE      keep a connection: a line every 200 ms; FILE holds the number of
-                           echoes so far, and "closed N" once the connection is gone
+  long HOST PORT FILE [T]  keep a connection: a line every 200 ms; FILE holds the number of
+                           echoes so far, and "closed N" once the connection is gone (or an
+                           echo takes longer than T seconds, default 2)
 """
 import socket
 import sys
@@ -91,11 +92,11 @@ def write(path, text):
     os.replace(path + ".tmp", path)
 
 
-def long(host, port, path):
+def long(host, port, path, timeout="2"):
     n = 0
     try:
         s = socket.create_connection((host, int(port)), timeout=2)
-        s.settimeout(2)
+        s.settimeout(float(timeout))
         while True:
             s.sendall(b"tick\n")
             data = s.recv(100)

@@ -25,10 +25,10 @@ tcp_ok() { cns "$1" python3 "$NETPEER" tcp "$2" "$3" "${4:-1.5}"; }   # tcp_ok F
 udp_ok() { cns "$1" python3 "$NETPEER" udp "$2" "$3" "${4:-1.5}"; }   # udp_ok FROM ADDR PORT
 ping_ok() { cns "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1; }
 
-# long_start FROM ADDR PORT FILE: a long-lived echo connection in the background
+# long_start FROM ADDR PORT FILE [TIMEOUT]: a long-lived echo connection in the background
 long_start() {
 	rm -f "$4"
-	ip netns exec "$T-$1" python3 "$NETPEER" long "$2" "$3" "$4" &
+	ip netns exec "$T-$1" python3 "$NETPEER" long "$2" "$3" "$4" "${5:-2}" &
 	PEER_PIDS+=($!)
 }
 long_count() { local s; s=$(cat "$1" 2>/dev/null); echo "${s:-0}"; }

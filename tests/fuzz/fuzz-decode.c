@@ -5,21 +5,19 @@
  * exercised too.  Datagrams too big for a small MTU go through the IPv4
  * refragmenter, whose pieces must decode again.
  *
- * The dp sources are compiled into the harness itself so they carry the
- * fuzzer's coverage instrumentation (the bhdp library is built without it).
+ * It links bhdp like the daemon does: the fuzz build dir instruments every
+ * library for coverage and ASan/UBSan (BH_FUZZ in CMakeLists.txt).
+ * Seeds: tests/fuzz/corpus/decode/.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
-#include "../../src/dp/decode-eth.c"
-#include "../../src/dp/decode-ipv4.c"
-#include "../../src/dp/decode-ipv6.c"
-#include "../../src/dp/decode-l4.c"
-#include "../../src/dp/decode.c"
-#include "../../src/dp/session-tcp.c"
-#include "../../src/dp/frag-ipv4.c"
-#include "../../src/dp/session.c"
+#include "dp/decode.h"
+#include "dp/dp-t.h"
+#include "dp/frag-ipv4.h"
+#include "dp/session.h"
 
 #define FUZZ_SESSIONS 64
 

@@ -6,3 +6,7 @@ bh_unit_test(test-decode-refrag bhdp)
 # Root smoke harness of the dp: built and run by tests/e2e/dp-smoke/run.sh, not by ctest.
 add_executable(dp-smoke EXCLUDE_FROM_ALL ${CMAKE_CURRENT_SOURCE_DIR}/e2e/dp-smoke/dp-smoke.c)
 target_link_libraries(dp-smoke bhdp bhcommon)
+
+# DPI: real sessions recorded in tests/data/pcap (tests/data/make-pcaps.sh), replayed.
+bh_unit_test(test-dpi bhdp)
+target_compile_definitions(test-dpi PRIVATE BH_TEST_DATA="${CMAKE_SOURCE_DIR}/tests/data")

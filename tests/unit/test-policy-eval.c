@@ -323,27 +323,100 @@ static void test_protocols(void **state)
 	policy_model_free(m);
 }
 
-/* Rules with apps wait for DPI: they neither allow nor deny at session start. */
-static void test_app_rules_skipped(void **state)
+static struct policy_verdict eval_app(const struct policy *p, uint32_t wl, enum policy_dir dir,
+				      const char *peer, uint16_t port, enum bh_app app)
+{
+	struct policy_query q = tp_q(wl, dir, peer, POLICY_PROTO_TCP, port);
+	struct policy_verdict v;
+
+	q.app = (uint8_t)app;
+	assert_int_equal(policy_eval(p, &q, &v), 0);
+	return v;
+}
+
+/*
+ * Rules with apps: while the app is pending an allow rule matches provisionally and a
+ * deny rule waits; a known app must be listed; "unknown" matches no rule with apps.
+ */
+static void test_app_rules(void **state)
 {
 	struct policy_model *m = base_model(BH_MODE_PROTECT, BH_MODE_PROTECT);
-	const char *apps[] = {"http"};
-	struct policy_rule_spec r = {.id = 1,
-				     .from = "client",
-				     .to = "web",
-				     .ports = "tcp/80",
-				     .action = "allow",
-				     .apps = apps,
-				     .n_apps = 1};
+	const char *http[] = {"http"}, *ssh[] = {"ssh", "tls"};
+	struct policy_rule_spec r1 = {.id = 1, .from = "client", .to = "web", .ports = "tcp/80",
+				      .action = "allow", .apps = http, .n_apps = 1};
+	struct policy_rule_spec r2 = {.id = 2, .from = "client", .to = "web", .ports = "tcp/any",
+				      .action = "deny", .apps = ssh, .n_apps = 2};
+	struct policy_rule_spec r3 = {.id = 3, .from = "client", .to = "web", .ports = "tcp/22",
+				      .action = "allow"};
+	const char *bad[] = {"gopher"};
+	struct policy_rule_spec rb = {.id = 9, .from = "client", .to = "web", .ports = "tcp/80",
+				      .action = "allow", .apps = bad, .n_apps = 1};
+	struct policy_verdict v;
 	struct policy *p;
+	char buf[512];
 
 	(void)state;
-	assert_int_equal(policy_rule_add(m, &r, NULL, NULL, 0), 0);
+	assert_int_equal(policy_rule_add(m, &r1, NULL, NULL, 0), 0);
+	assert_int_equal(policy_rule_add(m, &r2, NULL, NULL, 0), 0);
+	assert_int_equal(policy_rule_add(m, &r3, NULL, NULL, 0), 0);
+	assert_int_equal(policy_rule_add(m, &rb, NULL, buf, sizeof(buf)), -EINVAL);
+	assert_non_null(strstr(buf, "unknown app"));
 	p = tp_compile(m);
-	assert_int_equal(tp_eval(p, CLIENT, POLICY_EGRESS, v4.web, POLICY_PROTO_TCP, 80).rule_id,
-			 0);
+	/* tcp/80: pending -> provisional allow by 1; http -> 1; anything else -> default */
+	v = eval_app(p, CLIENT, POLICY_EGRESS, v4.web, 80, BH_APP_PENDING);
+	assert_int_equal(v.rule_id, 1);
+	assert_true(v.provisional);
+	assert_int_equal(v.action, POLICY_ALLOW);
+	v = eval_app(p, CLIENT, POLICY_EGRESS, v4.web, 80, BH_APP_HTTP);
+	assert_int_equal(v.rule_id, 1);
+	assert_false(v.provisional);
+	v = eval_app(p, WEB, POLICY_INGRESS, v4.client, 80, BH_APP_HTTP);
+	assert_int_equal(v.rule_id, 1);
+	v = eval_app(p, CLIENT, POLICY_EGRESS, v4.web, 80, BH_APP_UNKNOWN);
+	assert_int_equal(v.rule_id, 0);
+	assert_int_equal(v.action, POLICY_BLOCK);
+	v = eval_app(p, CLIENT, POLICY_EGRESS, v4.web, 80, BH_APP_REDIS);
+	assert_int_equal(v.rule_id, 0);
+	/* tcp/22: the deny rule with apps waits while pending, then wins for ssh only */
+	v = eval_app(p, CLIENT, POLICY_EGRESS, v4.web, 22, BH_APP_PENDING);
+	assert_int_equal(v.rule_id, 3);
+	assert_false(v.provisional);
+	v = eval_app(p, CLIENT, POLICY_EGRESS, v4.web, 22, BH_APP_SSH);
+	assert_int_equal(v.rule_id, 2);
+	assert_int_equal(v.action, POLICY_BLOCK);
+	v = eval_app(p, CLIENT, POLICY_EGRESS, v4.web, 22, BH_APP_HTTP);
+	assert_int_equal(v.rule_id, 3);
+	/* explain names the app and the rule's apps */
+	{
+		struct policy_query q = tp_q(CLIENT, POLICY_EGRESS, v4.web, POLICY_PROTO_TCP, 22);
+
+		q.app = BH_APP_SSH;
+		assert_true(policy_explain(p, &q, buf, sizeof(buf)) > 0);
+		assert_non_null(strstr(buf, "tcp/22 app ssh"));
+		assert_non_null(strstr(buf, "app tls,ssh deny"));
+	}
 	policy_free(p);
 	policy_model_free(m);
+}
+
+static void test_app_names(void **state)
+{
+	enum bh_app a;
+
+	(void)state;
+	assert_int_equal(policy_app_parse("http", &a), 0);
+	assert_int_equal(a, BH_APP_HTTP);
+	assert_int_equal(policy_app_parse("unknown", &a), -EINVAL);
+	assert_int_equal(policy_app_parse("pending", &a), -EINVAL);
+	assert_int_equal(policy_app_parse(NULL, &a), -EINVAL);
+	for (int i = 0; i < BH_APP__MAX; i++) {
+		assert_true(policy_name_valid(policy_app_name(i)));
+		if (i >= BH_APP_FIRST_NAMED) {
+			assert_int_equal(policy_app_parse(policy_app_name(i), &a), 0);
+			assert_int_equal(a, i);
+		}
+	}
+	assert_string_equal(policy_app_name(BH_APP__MAX), "unknown");
 }
 
 static void test_unknown_and_bad_query(void **state)
@@ -520,6 +593,16 @@ static bool peer_in(const struct policy_model *m, const struct policy_addr *a, c
 	return w ? wl_named(w, g) : !strcmp(g, "external");
 }
 
+static bool naive_app(const struct policy_rule *r, uint8_t app)
+{
+	if (app == BH_APP_PENDING)
+		return r->action == POLICY_ACTION_ALLOW;
+	for (size_t i = 0; i < r->n_apps; i++)
+		if (!strcmp(r->apps[i], policy_app_name(app)) && app != BH_APP_UNKNOWN)
+			return true;
+	return false;
+}
+
 static uint32_t naive_first(const struct policy_model *m, const struct policy_query *q)
 {
 	const struct policy_workload *w = policy_workload_find(m, q->wl_id);
@@ -529,7 +612,9 @@ static uint32_t naive_first(const struct policy_model *m, const struct policy_qu
 		const char *mine = q->dir == POLICY_EGRESS ? r->from : r->to;
 		const char *theirs = q->dir == POLICY_EGRESS ? r->to : r->from;
 
-		if (r->n_apps || !this_in(m, w, mine) || !peer_in(m, &q->peer, theirs))
+		if (!this_in(m, w, mine) || !peer_in(m, &q->peer, theirs))
+			continue;
+		if (r->n_apps && !naive_app(r, q->app))
 			continue;
 		if (policy_ports_match(r->ports, r->n_ports, q->proto, q->port))
 			return r->id;
@@ -570,6 +655,8 @@ static void rnd_ports(uint32_t *s, char *buf, size_t len)
 		snprintf(buf, len, "tcp/%u-%u,udp/%u", lo, hi, hi);
 }
 
+static const char *const rnd_apps[] = {"http", "tls", "ssh"};
+
 static struct policy_model *rnd_model(uint32_t *s)
 {
 	struct policy_model *m = policy_model_new();
@@ -602,9 +689,16 @@ static struct policy_model *rnd_model(uint32_t *s)
 	for (int i = 0, n = 1 + rnd(s) % 40; i < n; i++) {
 		uint32_t id = rnd(s) % 4 ? 1 + rnd(s) % 60 : 10001 + rnd(s) % 20;
 
+		const char *apps[2] = {rnd_apps[rnd(s) % 3], rnd_apps[rnd(s) % 3]};
+		struct policy_rule_spec r = {.id = id, .from = rnd_groups[rnd(s) % 13],
+					     .to = rnd_groups[rnd(s) % 13], .ports = buf,
+					     .action = rnd(s) % 3 ? "allow" : "deny", .apps = apps,
+					     .n_apps = rnd(s) % 3 ? 0 : 1 + rnd(s) % 2};
+
 		rnd_ports(s, buf, sizeof(buf));
-		tp_rule(m, id, rnd_groups[rnd(s) % 13], rnd_groups[rnd(s) % 13], buf,
-			rnd(s) % 3 ? "allow" : "deny");
+		if (id > POLICY_USER_ID_MAX)
+			r.learned = true;
+		policy_rule_add(m, &r, NULL, NULL, 0); /* may clash on an id: fine */
 	}
 	return m;
 }
@@ -622,7 +716,8 @@ static void test_random_vs_naive(void **state)
 			struct policy_query q = {.wl_id = 1 + rnd(&seed) % 6,
 						 .dir = rnd(&seed) % 2,
 						 .proto = rnd(&seed) % 4,
-						 .port = rnd(&seed) % 45};
+						 .port = rnd(&seed) % 45,
+						 .app = rnd(&seed) % 7};
 			struct policy_verdict v;
 			uint32_t want;
 
@@ -655,7 +750,8 @@ int main(void)
 	    cmocka_unit_test(test_cidr_groups),
 	    cmocka_unit_test(test_nested_cidrs),
 	    cmocka_unit_test(test_protocols),
-	    cmocka_unit_test(test_app_rules_skipped),
+	    cmocka_unit_test(test_app_rules),
+	    cmocka_unit_test(test_app_names),
 	    cmocka_unit_test(test_unknown_and_bad_query),
 	    cmocka_unit_test(test_compiled_is_snapshot),
 	    cmocka_unit_test(test_explain),

@@ -189,6 +189,53 @@ static void test_promote(void **state)
 	policy_model_free(m);
 }
 
+/* Learned rules aggregate by (from, to, port, app); a rule without apps covers every app. */
+static void test_learn_app(void **state)
+{
+	struct policy_model *m = model();
+	struct policy *p = tp_compile(m);
+	struct policy_query q = tp_q(CLIENT, POLICY_EGRESS, "10.0.0.2", POLICY_PROTO_TCP, 80);
+	const struct policy_rule *r;
+	struct policy_verdict v;
+	uint32_t http, again, other;
+	bool created;
+
+	(void)state;
+	q.app = BH_APP_HTTP;
+	http = learn(m, p, q, &created);
+	assert_true(created);
+	r = policy_rule_find(m, http);
+	assert_int_equal(r->n_apps, 1);
+	assert_string_equal(r->apps[0], "http");
+	again = learn(m, p, q, &created);
+	assert_false(created);
+	assert_int_equal(again, http);
+	/* another app on the same port is another rule; unknown learns a port rule */
+	q.app = BH_APP_TLS;
+	other = learn(m, p, q, &created);
+	assert_true(created);
+	assert_int_not_equal(other, http);
+	q.app = BH_APP_UNKNOWN;
+	other = learn(m, p, q, &created);
+	assert_true(created);
+	assert_int_equal(policy_rule_find(m, other)->n_apps, 0);
+	q.app = BH_APP_SSH;
+	assert_int_equal(learn(m, p, q, &created), other);
+	assert_false(created);
+	/* the compiled result: http matches the http rule, pending matches it provisionally */
+	policy_free(p);
+	p = tp_compile(m);
+	q.app = BH_APP_PENDING;
+	assert_int_equal(policy_eval(p, &q, &v), 0);
+	assert_int_equal(v.rule_id, http);
+	assert_true(v.provisional);
+	q.app = BH_APP_REDIS;
+	assert_int_equal(policy_eval(p, &q, &v), 0);
+	assert_int_equal(v.rule_id, other);
+	policy_free(p);
+	policy_model_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +243,7 @@ int main(void)
 	    cmocka_unit_test(test_learn_tuples),
 	    cmocka_unit_test(test_learn_respects_user_rules),
 	    cmocka_unit_test(test_promote),
+	    cmocka_unit_test(test_learn_app),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,269 @@
+/*
+ * metrics-text.c - what bulkheadd tells Prometheus, in text format 0.0.4.
+ *
+ * Runs on the control thread only: it reads the workload table, the model and
+ * the dp's relaxed counters, the same sources `status` and `workload list`
+ * use, so a scrape and the CLI never disagree.  Every family gets its HELP and
+ * TYPE lines even when it has no sample yet, so dashboards see the name.
+ *
+ * The dp counts a port's packets by direction and its drops by reason, but
+ * not drops by direction; so packets are exposed by direction (every packet
+ * the port carried, slow and fast path) and drops by reason, rather than
+ * inventing a per-direction split the counters do not hold.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "dp/dp.h"
+#include "metrics.h"
+#include "policy/policy.h"
+#include "steer/steer.h"
+
+/* A growing text buffer; the first failure sticks and the result is dropped. */
+struct mbuf {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+static void mb_printf(struct mbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void mb_printf(struct mbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *ns;
+	int n;
+
+	if (b->oom)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->oom = true;
+			return;
+		}
+		if ((size_t)n < b->cap - b->len) {
+			b->len += (size_t)n;
+			return;
+		}
+		ns = realloc(b->s, b->cap * 2 + (size_t)n);
+		if (!ns) {
+			b->oom = true;
+			return;
+		}
+		b->s = ns;
+		b->cap = b->cap * 2 + (size_t)n;
+	}
+}
+
+static void family(struct mbuf *b, const char *name, const char *type, const char *help)
+{
+	mb_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Label values may hold '\', '"' and newlines only escaped (names are tame, addresses too). */
+static const char *esc(const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *in && o + 3 < len; in++) {
+		if (*in == '\\' || *in == '"') {
+			out[o++] = '\\';
+			out[o++] = *in;
+		} else if (*in == '\n') {
+			out[o++] = '\\';
+			out[o++] = 'n';
+		} else {
+			out[o++] = *in;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static const char *const drop_reasons[DP_DROP__MAX] = {
+	"decode", "truncated", "no_port", "policy", "tx", "session_full",
+};
+
+/* One consistent read of a workload's counters per render. */
+struct wl_counts {
+	const struct workload *w;
+	struct dp_port_stats st;
+	uint64_t fp[2], fb[2]; /* eBPF fast path, by dp_dir */
+};
+
+static void wl_counts_read(struct bh_daemon *d, const struct workload *w, struct wl_counts *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->w = w;
+	if (!w->pulled)
+		return;
+	dp_port_stats(d->dp, w->port_idx, &c->st);
+	if (steer_fast_stats(d->steer, w->port_idx, c->fp, c->fb) < 0)
+		memset(c->fp, 0, sizeof(c->fp) + sizeof(c->fb));
+}
+
+static const char *const dir_names[2] = {"out", "in"}; /* DP_DIR_EGRESS, DP_DIR_INGRESS */
+
+/* One sample per workload and direction: name{workload,direction} value. */
+static void by_dir(struct mbuf *b, const char *name, const struct wl_counts *c, size_t n,
+		   uint64_t (*val)(const struct wl_counts *c, int dir))
+{
+	char e[2 * WL_NAME_MAX];
+
+	for (size_t i = 0; i < n; i++)
+		for (int dir = 0; dir < 2; dir++)
+			mb_printf(b, "%s{workload=\"%s\",direction=\"%s\"} %llu\n", name,
+				  esc(c[i].w->name, e, sizeof(e)), dir_names[dir],
+				  (unsigned long long)val(&c[i], dir));
+}
+
+static uint64_t packets_of(const struct wl_counts *c, int dir)
+{
+	return c->st.packets[dir] + c->fp[dir];
+}
+
+static uint64_t fastpath_of(const struct wl_counts *c, int dir)
+{
+	return c->fp[dir];
+}
+
+static uint64_t bytes_of(const struct wl_counts *c, int dir)
+{
+	return c->st.bytes[dir] + c->fb[dir];
+}
+
+static void wl_traffic(struct mbuf *b, const struct wl_counts *c, size_t n)
+{
+	family(b, "bulkhead_packets_total", "counter",
+	       "Packets a workload's port carried (dp and eBPF fast path, whatever the verdict), "
+	       "by direction seen from the workload.");
+	by_dir(b, "bulkhead_packets_total", c, n, packets_of);
+	family(b, "bulkhead_fastpath_packets_total", "counter",
+	       "Of bulkhead_packets_total, those the eBPF fast path forwarded without the dp.");
+	by_dir(b, "bulkhead_fastpath_packets_total", c, n, fastpath_of);
+	family(b, "bulkhead_bytes_total", "counter",
+	       "Bytes a workload's port carried (dp and eBPF fast path), by direction.");
+	by_dir(b, "bulkhead_bytes_total", c, n, bytes_of);
+}
+
+static void wl_drops_sessions(struct mbuf *b, const struct wl_counts *c, size_t n)
+{
+	char e[2 * WL_NAME_MAX];
+
+	family(b, "bulkhead_packets_dropped_total", "counter",
+	       "Of bulkhead_packets_total, those the dp dropped, by reason.");
+	for (size_t i = 0; i < n; i++)
+		for (int r = 0; r < DP_DROP__MAX; r++)
+			mb_printf(b,
+				  "bulkhead_packets_dropped_total{workload=\"%s\",reason=\"%s\"} %llu\n",
+				  esc(c[i].w->name, e, sizeof(e)), drop_reasons[r],
+				  (unsigned long long)c[i].st.drops[r]);
+	family(b, "bulkhead_sessions_total", "counter",
+	       "Sessions the dp created on a workload's port.");
+	for (size_t i = 0; i < n; i++)
+		mb_printf(b, "bulkhead_sessions_total{workload=\"%s\"} %llu\n",
+			  esc(c[i].w->name, e, sizeof(e)), (unsigned long long)c[i].st.sessions);
+}
+
+static void global_dp(struct mbuf *b, struct bh_daemon *d)
+{
+	struct dp_global_stats g;
+
+	memset(&g, 0, sizeof(g));
+	if (d->dp)
+		dp_global_stats(d->dp, &g);
+	family(b, "bulkhead_sessions", "gauge", "Sessions the dp tracks now.");
+	mb_printf(b, "bulkhead_sessions %llu\n", (unsigned long long)g.sessions_active);
+	family(b, "bulkhead_drops_total", "counter", "Packets the dp dropped, by reason.");
+	for (int r = 0; r < DP_DROP__MAX; r++)
+		mb_printf(b, "bulkhead_drops_total{reason=\"%s\"} %llu\n", drop_reasons[r],
+			  (unsigned long long)g.drops[r]);
+	family(b, "bulkhead_ring_drops_total", "counter",
+	       "Packets the kernel dropped because a dp receive ring was full.");
+	mb_printf(b, "bulkhead_ring_drops_total %llu\n", (unsigned long long)g.ring_drops);
+	family(b, "bulkhead_events_lost_total", "counter",
+	       "dp events (sessions, violations, learning) lost because a queue was full.");
+	mb_printf(b, "bulkhead_events_lost_total %llu\n",
+		  (unsigned long long)(d->dp ? dp_events_lost(d->dp) : 0));
+}
+
+static void policy_counts(struct mbuf *b, struct bh_daemon *d)
+{
+	size_t nrules = policy_rule_count(d->model), nlearned = 0;
+	unsigned modes[BH_MODE__MAX] = {0}, unenforced = 0;
+
+	for (size_t i = 0; i < nrules; i++)
+		nlearned += policy_rule_at(d->model, i)->learned;
+	for (struct workload *w = d->workloads; w; w = w->next) {
+		if (w->mode >= 0 && w->mode < BH_MODE__MAX)
+			modes[w->mode]++;
+		unenforced += !w->pulled;
+	}
+	family(b, "bulkhead_violations_total", "counter",
+	       "Sessions logged as policy violations (violations.jsonl lines).");
+	mb_printf(b, "bulkhead_violations_total %llu\n", (unsigned long long)d->violations);
+	family(b, "bulkhead_rules", "gauge", "Rules in the policy, user and learned.");
+	mb_printf(b, "bulkhead_rules %zu\n", nrules);
+	family(b, "bulkhead_learned_rules", "gauge",
+	       "Of bulkhead_rules, those learned in discover.");
+	mb_printf(b, "bulkhead_learned_rules %zu\n", nlearned);
+	family(b, "bulkhead_workloads", "gauge", "Workloads, by mode.");
+	for (int m = 0; m < BH_MODE__MAX; m++)
+		mb_printf(b, "bulkhead_workloads{mode=\"%s\"} %u\n", bh_mode_name((enum bh_mode)m),
+			  modes[m]);
+	family(b, "bulkhead_workloads_unenforced", "gauge",
+	       "Workloads whose port is not inline now (container gone, pull failed).");
+	mb_printf(b, "bulkhead_workloads_unenforced %u\n", unenforced);
+	/* No threat engine yet: the family exists so alerts can be written against it. */
+	family(b, "bulkhead_threats_total", "counter", "Threats detected, by threat id.");
+}
+
+/* Workloads with their counters read once, so the families of one scrape agree. */
+static struct wl_counts *wl_counts_all(struct bh_daemon *d, size_t *n)
+{
+	struct wl_counts *c;
+	size_t i = 0;
+
+	*n = 0;
+	for (struct workload *w = d->workloads; w; w = w->next)
+		(*n)++;
+	c = calloc(*n + 1, sizeof(*c));
+	if (!c)
+		return NULL;
+	for (struct workload *w = d->workloads; w; w = w->next)
+		wl_counts_read(d, w, &c[i++]);
+	return c;
+}
+
+char *metrics_render(struct bh_daemon *d, size_t *len)
+{
+	struct mbuf b = {.cap = 16384};
+	struct wl_counts *c;
+	size_t n;
+
+	c = wl_counts_all(d, &n);
+	b.s = malloc(b.cap);
+	if (!c || !b.s) {
+		free(c);
+		free(b.s);
+		return NULL;
+	}
+	wl_traffic(&b, c, n);
+	wl_drops_sessions(&b, c, n);
+	global_dp(&b, d);
+	policy_counts(&b, d);
+	free(c);
+	if (b.oom) {
+		free(b.s);
+		return NULL;
+	}
+	*len = b.len;
+	return b.s;
+}
