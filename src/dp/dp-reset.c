@@ -107,7 +107,8 @@ size_t dp_reset_build(const struct session *s, int to_workload, uint8_t *buf)
 	uint32_t pseudo;
 	size_t l3;
 
-	if (s->key.proto != IPPROTO_TCP || (s->tcp_seq_seen & 3) != 3)
+	/* client indexes the key's two sides: anything else is not a session we made */
+	if (s->key.proto != IPPROTO_TCP || (s->tcp_seq_seen & 3) != 3 || s->client > 1)
 		return 0;
 	sides_of(s, &r);
 	src_key = to_workload ? r.peer_key : r.wl_key;
