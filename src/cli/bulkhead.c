@@ -138,6 +138,8 @@ static const struct command commands[] = {
 	CMD("conn list", "conn list", build_conn_list, print_convs),
 	{"conn graph", "conn graph -o FILE.dot|svg|png   (Graphviz)", NULL, NULL, run_conn_graph},
 	{"log", "log [--violations|--threats] [-n N] [--follow]", NULL, NULL, run_log},
+	{"capture", "capture NAME -w FILE.pcap [-c COUNT] [-t SECONDS] [--filter BPF]", NULL, NULL,
+	 run_capture},
 	CMD("explain", "explain --from W|IP --to W|IP --port SPEC [--app APP]", build_explain,
 	    print_explain),
 	{"policy export", "policy export FILE   (own YAML; - for stdout)", NULL, NULL,

@@ -80,6 +80,22 @@ void print_workloads(json_t *arr)
 	table_free(t);
 }
 
+/* "cluster: connected (node n1, etcd 127.0.0.1:2379, revision 42)"; "off" without --cluster. */
+static void print_cluster(json_t *c)
+{
+	const char *state = jstr(c, "state");
+
+	if (!c || strcmp(state, "off") == 0) {
+		printf("cluster:         off\n");
+		return;
+	}
+	printf("cluster:         %s (node %s, etcd %s, revision %" JSON_INTEGER_FORMAT
+	       ", %" JSON_INTEGER_FORMAT " changes queued, %" JSON_INTEGER_FORMAT
+	       " remote workloads)\n",
+	       state, jstr(c, "node"), jstr(c, "endpoint"), jint(c, "revision"), jint(c, "pending"),
+	       jint(c, "remote_workloads"));
+}
+
 void print_status(json_t *r)
 {
 	json_t *dp = json_object_get(r, "dp");
@@ -98,6 +114,7 @@ void print_status(json_t *r)
 	       human(jint(dp, "ring_drops"), b[2], 32),
 	       human(jint(dp, "sessions_active"), b[3], 32));
 	printf("docker:          %s\n", jstr(r, "docker"));
+	print_cluster(json_object_get(r, "cluster"));
 	printf("uptime:          %" JSON_INTEGER_FORMAT " s\n", jint(r, "uptime_s"));
 	printf("workloads:       %zu\n\n", json_array_size(wls));
 	if (json_array_size(wls))
@@ -268,10 +285,27 @@ void print_explain(json_t *r)
 	printf("verdict: %s\n", jstr(r, "verdict"));
 }
 
-/* One log line for people: a violation or a conversation record. */
+/* A threats.jsonl line for people. */
+static void print_threat_line(json_t *l)
+{
+	printf("%s  threat %" JSON_INTEGER_FORMAT " %s (%s)  %s (%s:%" JSON_INTEGER_FORMAT
+	       ") -> %s (%s:%" JSON_INTEGER_FORMAT ") %s  %s, mode %s at %s  x%" JSON_INTEGER_FORMAT
+	       "\n",
+	       jstr(l, "time"), jint(l, "threat_id"), jstr(l, "name"), jstr(l, "severity"),
+	       jstr(l, "from"), jstr(l, "from_ip"), jint(l, "from_port"), jstr(l, "to"),
+	       jstr(l, "to_ip"), jint(l, "to_port"), jstr(l, "proto"), jstr(l, "action"),
+	       jstr(l, "mode"), jstr(l, "workload"), jint(l, "count"));
+}
+
+/* One log line for people: a violation, a threat or a conversation record. */
 static void print_log_line(json_t *l)
 {
 	char rule[32];
+
+	if (json_object_get(l, "threat_id")) {
+		print_threat_line(l);
+		return;
+	}
 
 	if (json_object_get(l, "sessions")) {
 		printf("%s  %s -> %s %s%s%s  sessions %" JSON_INTEGER_FORMAT

@@ -43,6 +43,7 @@ int run_policy_export(const struct cli *c, int argc, char **argv);
 int run_policy_import(const struct cli *c, int argc, char **argv);
 /* `conn graph -o FILE` (cli-graph.c). */
 int run_conn_graph(const struct cli *c, int argc, char **argv);
+int run_capture(const struct cli *c, int argc, char **argv);
 
 /* YAML files <-> JSON (cli-yaml.c): every document of a file, and path -> line of each node. */
 int yaml_read_file(const char *path, json_t **docs, json_t **lines, char *err, size_t errlen);

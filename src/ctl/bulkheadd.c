@@ -10,8 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cluster.h"
 #include "daemon.h"
 #include "docker-api.h"
+#include "dp/threat.h"
 #include "log.h"
 #include "policy/policy.h"
 
@@ -21,9 +23,11 @@ static void usage(FILE *f)
 		"usage: bulkheadd [--foreground] [--state-dir DIR] [--socket PATH]\n"
 		"                 [--driver auto|ebpf|tc|tap] [--fail open|closed]\n"
 		"                 [--metrics ADDR:PORT] [--enforcer-netns NAME] [--workers N]\n"
-		"                 [--fast-path on|off] [--docker auto|on|off]\n"
+		"                 [--fast-path on|off] [--threats on|off] [--threat-limit NAME=N]\n"
+		"                 [--docker auto|on|off]\n"
 		"                 [--docker-socket PATH] [--docker-label KEY[=VALUE]]\n"
-		"                 [--default-mode MODE] [--debug]\n\n"
+		"                 [--default-mode MODE] [--cluster etcd://HOST:PORT[,...]]\n"
+		"                 [--node NAME] [--debug]\n\n"
 		"bulkhead's enforcer: pulls workload ports inline through its data path.\n\n"
 		"  --foreground          stay in the foreground, log to stderr\n"
 		"  --state-dir DIR       workloads and policy (default /var/lib/bulkhead)\n"
@@ -35,12 +39,18 @@ static void usage(FILE *f)
 		"  --workers N           dp worker threads (default: one per CPU)\n"
 		"  --fast-path on|off    let eBPF forward established, allowed flows without the\n"
 		"                        dp (it still sees SYN/FIN/RST and a sample; default on)\n"
+		"  --threats on|off      threat detection in the dp (docs/threats.md; default on)\n"
+		"  --threat-limit NAME=N tune a threat threshold: syn-rate, icmp-rate, sessions,\n"
+		"                        small-window, ping-size (repeatable)\n"
 		"  --docker auto|on|off  follow Docker containers as workloads (auto: when the\n"
 		"                        engine's socket exists at start)\n"
 		"  --docker-socket PATH  the engine's socket (default /var/run/docker.sock)\n"
 		"  --docker-label L      discover only containers with label L (KEY or KEY=VALUE)\n"
 		"  --default-mode MODE   mode of discovered containers without a bulkhead.mode\n"
-		"                        label (default discover)\n");
+		"                        label (default discover)\n"
+		"  --cluster URL         share policy and a workload index with other nodes\n"
+		"                        through etcd (etcd://HOST:PORT[,HOST:PORT...])\n"
+		"  --node NAME           this node's name in the cluster (default: host name)\n");
 }
 
 static int check_docker_args(const struct bh_config *cfg)
@@ -59,6 +69,35 @@ static int check_docker_args(const struct bh_config *cfg)
 	return 0;
 }
 
+/* --node defaults to the host name, as a DaemonSet pod on hostNetwork sees it. */
+static int check_cluster_args(struct bh_config *cfg)
+{
+	static char host[64];
+	char err[160];
+
+	if (!cfg->cluster) {
+		if (cfg->node)
+			fprintf(stderr, "bulkheadd: --node needs --cluster\n");
+		return cfg->node ? -EINVAL : 0;
+	}
+	if (cluster_url_check(cfg->cluster, err, sizeof(err)) < 0) {
+		fprintf(stderr, "bulkheadd: %s\n", err);
+		return -EINVAL;
+	}
+	if (!cfg->node && gethostname(host, sizeof(host) - 1) == 0) {
+		host[strcspn(host, ".")] = '\0';
+		cfg->node = host;
+	}
+	if (!cfg->node || !policy_name_valid(cfg->node)) {
+		fprintf(stderr, "bulkheadd: --node takes a name of [A-Za-z0-9_.-]{1,63}\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Long-only options: values no short option can take. */
+enum { OPT_SESSIONS = 0x100 };
+
 static int parse_args(int argc, char **argv, struct bh_config *cfg)
 {
 	static const struct option opts[] = {
@@ -72,10 +111,16 @@ static int parse_args(int argc, char **argv, struct bh_config *cfg)
 		{"workers", required_argument, NULL, 'w'},
 		{"debug", no_argument, NULL, 'D'},
 		{"fast-path", required_argument, NULL, 'P'},
+		{"threats", required_argument, NULL, 'T'},
+		{"threat-limit", required_argument, NULL, 'Y'},
 		{"docker", required_argument, NULL, 'k'},
 		{"docker-socket", required_argument, NULL, 'K'},
 		{"docker-label", required_argument, NULL, 'L'},
 		{"default-mode", required_argument, NULL, 'M'},
+		{"cluster", required_argument, NULL, 'C'},
+		{"node", required_argument, NULL, 'N'},
+		/* not in usage(): a small cap lets tests fill the session table quickly */
+		{"sessions-per-worker", required_argument, NULL, OPT_SESSIONS},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -99,10 +144,38 @@ static int parse_args(int argc, char **argv, struct bh_config *cfg)
 			}
 			cfg->fast_path = strcmp(optarg, "on") == 0;
 			break;
+		case 'T':
+			if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
+				fprintf(stderr, "bulkheadd: --threats takes on or off\n");
+				return -EINVAL;
+			}
+			cfg->threat.off = strcmp(optarg, "off") == 0;
+			break;
+		case 'Y':
+			if (threat_limit_parse(&cfg->threat, optarg) < 0) {
+				fprintf(stderr, "bulkheadd: --threat-limit takes NAME=N (syn-rate, "
+						"icmp-rate, sessions, small-window, ping-size)\n");
+				return -EINVAL;
+			}
+			break;
 		case 'k': cfg->docker = optarg; break;
 		case 'K': cfg->docker_socket = optarg; break;
 		case 'L': cfg->docker_label = optarg; break;
 		case 'M': cfg->default_mode = optarg; break;
+		case 'C': cfg->cluster = optarg; break;
+		case 'N': cfg->node = optarg; break;
+		case OPT_SESSIONS: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			/* the table's own limit is 2^28; a pool below 16 is no use to anyone */
+			if (*end || end == optarg || v < 16 || v >= (1ul << 28)) {
+				fprintf(stderr, "bulkheadd: --sessions-per-worker takes 16..268435455\n");
+				return -EINVAL;
+			}
+			cfg->sessions_per_worker = (uint32_t)v;
+			break;
+		}
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -EINVAL;
 		}
@@ -120,7 +193,7 @@ static int parse_args(int argc, char **argv, struct bh_config *cfg)
 		fprintf(stderr, "bulkheadd: --fail takes open or closed\n");
 		return -EINVAL;
 	}
-	if (check_docker_args(cfg) < 0)
+	if (check_docker_args(cfg) < 0 || check_cluster_args(cfg) < 0)
 		return -EINVAL;
 	if (cfg->workers < 0 || cfg->workers > 64) {
 		fprintf(stderr, "bulkheadd: --workers takes 0..64\n");

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cluster.h"
 #include "cmd.h"
 #include "ctl-socket.h"
 #include "daemon.h"
@@ -142,7 +143,8 @@ json_t *cmd_workload_rm(struct bh_daemon *d, json_t *req)
 static json_t *port_stats_json(struct bh_daemon *d, const struct workload *w)
 {
 	static const char *reasons[DP_DROP__MAX] = {"decode", "truncated", "no_port",
-						     "policy", "tx", "session_full"};
+						     "policy", "tx", "session_full",
+						     "threat"};
 	uint64_t fp[2], fb[2];
 	struct dp_port_stats st;
 	json_t *drops = json_object();
@@ -189,10 +191,11 @@ json_t *cmd_workload_list(struct bh_daemon *d, json_t *req)
 json_t *cmd_status(struct bh_daemon *d, json_t *req)
 {
 	struct dp_global_stats g;
+	json_t *st;
 
 	(void)req;
 	dp_global_stats(d->dp, &g);
-	return ctl_ok(json_pack(
+	st = json_pack(
 		"{s:s, s:s, s:s, s:s, s:b, s:i, s:I, s:o, s:s, s:o}", "enforcer_netns", d->cfg.enf_netns,
 		"driver", steer_name(d->steer), "driver_reason", steer_why(d->steer), "fail",
 		d->cfg.fail_mode, "fast_path", d->cfg.fast_path, "workers", dp_worker_count(d->dp), "uptime_s",
@@ -201,5 +204,8 @@ json_t *cmd_status(struct bh_daemon *d, json_t *req)
 			  "tx_packets", (json_int_t)g.tx_packets, "ring_drops",
 			  (json_int_t)g.ring_drops, "sessions_active",
 			  (json_int_t)g.sessions_active),
-		"docker", docker_watch_state(d->docker), "workloads", workloads_json(d)));
+		"docker", docker_watch_state(d->docker), "workloads", workloads_json(d));
+	if (st)
+		json_object_set_new(st, "cluster", cluster_status_json(d->cluster));
+	return ctl_ok(st);
 }

@@ -25,6 +25,9 @@ static const struct cmd_entry commands[] = {
 	{"policy.export", cmd_policy_export},
 	{"policy.import", cmd_policy_import},
 	{"apps", cmd_apps},
+	{"capture.start", cmd_capture_start},
+	{"capture.read", cmd_capture_read},
+	{"capture.stop", cmd_capture_stop},
 };
 
 const struct cmd_entry *cmd_lookup(const char *name)

@@ -34,6 +34,10 @@ json_t *cmd_policy_export(struct bh_daemon *d, json_t *req);
 json_t *cmd_policy_import(struct bh_daemon *d, json_t *req);
 json_t *cmd_apps(struct bh_daemon *d, json_t *req);
 
+json_t *cmd_capture_start(struct bh_daemon *d, json_t *req);
+json_t *cmd_capture_read(struct bh_daemon *d, json_t *req);
+json_t *cmd_capture_stop(struct bh_daemon *d, json_t *req);
+
 /* Request field helpers: a string field or NULL. */
 const char *req_str(json_t *req, const char *key);
 

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cluster.h"
 #include "cmd.h"
 #include "conv.h"
 #include "ctl-socket.h"
@@ -70,7 +71,9 @@ static int init_datapath(struct bh_daemon *d, char *err, size_t errlen)
 		.enf_netns_fd = d->enf_fd,
 		.dp_ifindex = d->dp_ifindex,
 		.workers = d->cfg.workers,
+		.sessions_per_worker = d->cfg.sessions_per_worker,
 		.flow_map_fd = -1,
+		.threat = d->cfg.threat,
 	};
 	int rc;
 
@@ -105,6 +108,7 @@ static int init_policy(struct bh_daemon *d, char *err, size_t errlen)
 	}
 	jsonl_init(&d->logs[BH_LOGF_CONNECTIONS], d->cfg.state_dir, "connections.jsonl", 0);
 	jsonl_init(&d->logs[BH_LOGF_VIOLATIONS], d->cfg.state_dir, "violations.jsonl", 0);
+	jsonl_init(&d->logs[BH_LOGF_THREATS], d->cfg.state_dir, "threats.jsonl", 0);
 	return 0;
 }
 
@@ -142,6 +146,8 @@ int daemon_init(struct bh_daemon *d, const struct bh_config *cfg, char *err, siz
 		snprintf(err, errlen, "docker watcher: %s", strerror(-rc));
 	if (rc == 0)
 		rc = wl_load(d, err, errlen);
+	if (rc == 0)
+		rc = cluster_new(&d->cluster, d, err, errlen);
 	return rc;
 }
 
@@ -163,19 +169,27 @@ static json_t *handle_cb(void *ctx, json_t *req)
 	return daemon_handle(ctx, req);
 }
 
-/* The control socket's poll takes one extra fd: an epoll of signals and the docker watcher. */
-static int wake_fd(int sfd, int docker_fd)
+/*
+ * The control socket's poll takes one extra fd: an epoll of signals, the docker
+ * watcher and the cluster's etcd client.
+ */
+static int wake_fd(int sfd, int docker_fd, int cluster_fd)
 {
 	struct epoll_event ev = {.events = EPOLLIN, .data.fd = sfd};
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 
-	if (ep < 0 || docker_fd < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev) < 0) {
+	if (ep < 0 || (docker_fd < 0 && cluster_fd < 0) ||
+	    epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev) < 0) {
 		if (ep >= 0)
 			close(ep);
 		return sfd;
 	}
 	ev.data.fd = docker_fd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, docker_fd, &ev);
+	if (docker_fd >= 0)
+		epoll_ctl(ep, EPOLL_CTL_ADD, docker_fd, &ev);
+	ev.data.fd = cluster_fd;
+	if (cluster_fd >= 0)
+		epoll_ctl(ep, EPOLL_CTL_ADD, cluster_fd, &ev);
 	return ep;
 }
 
@@ -185,7 +199,7 @@ int daemon_run(struct bh_daemon *d)
 
 	if (sfd < 0)
 		return -errno;
-	wfd = wake_fd(sfd, docker_watch_fd(d->docker));
+	wfd = wake_fd(sfd, docker_watch_fd(d->docker), cluster_fd(d->cluster));
 	while (!d->stop) {
 		/* sfd is non-blocking: when the watcher woke us, this read just finds nothing. */
 		if (ctl_server_poll(d->ctl, POLL_MS, wfd, handle_cb, d) == 1) {
@@ -198,8 +212,10 @@ int daemon_run(struct bh_daemon *d)
 		}
 		/* --fail open: the steering programs bypass the dp once this stops for a second */
 		steer_heartbeat(d->steer);
+		capture_tick(d);
 		events_poll(d);
 		docker_watch_poll(d->docker);
+		cluster_poll(d->cluster);
 		metrics_tick(d->metrics, d);
 	}
 	if (wfd != sfd)
@@ -216,6 +232,9 @@ void daemon_shutdown(struct bh_daemon *d)
 	/* No container event may touch the table while it is being put back. */
 	docker_watch_free(d->docker);
 	d->docker = NULL;
+	/* Our workload keys go with our lease; other nodes drop them when it expires. */
+	cluster_free(d->cluster);
+	d->cluster = NULL;
 	for (struct workload *w = d->workloads; w; w = w->next) {
 		if (w->pulled && wl_remove(d, w->name, false, err, sizeof(err)) < 0) {
 			log_err("workload %s: %s", w->name, err);
@@ -230,6 +249,7 @@ void daemon_shutdown(struct bh_daemon *d)
 		events_flush(d);
 		dp_free(d->dp);
 	}
+	events_fini(d); /* before the logs close: what the rate limit held back is written */
 	if (d->steer)
 		steer_close(d->steer);
 	if (d->enf_fd >= 0) {

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "dp/threat-t.h"
 #include "jsonl.h"
 #include "policy/policy-t.h"
 #include "portmac.h"
@@ -22,6 +23,8 @@ struct ctl_server;
 struct conv_table;
 struct docker_watch;
 struct metrics;
+struct log_limit;
+struct cluster;
 
 struct bh_config {
 	bool foreground;
@@ -32,11 +35,15 @@ struct bh_config {
 	const char *metrics;     /* ADDR:PORT or NULL */
 	const char *enf_netns;
 	int workers;
+	uint32_t sessions_per_worker; /* hidden --sessions-per-worker: 0 = the dp's default */
 	bool fast_path;          /* established allowed flows bypass the dp in eBPF */
+	struct threat_config threat; /* --threats on|off, --threat-limit NAME=N */
 	const char *docker;        /* auto|on|off: watch the Docker engine for containers */
 	const char *docker_socket;
 	const char *docker_label;  /* KEY or KEY=VALUE: only containers with it are discovered */
 	const char *default_mode;  /* mode of discovered containers without a bulkhead.mode label */
+	const char *cluster;       /* etcd://HOST:PORT[,...] or NULL: single node (cluster.c) */
+	const char *node;          /* this node's name in the cluster */
 };
 
 /* A docker workload enters by the pid of its container, re-resolved whenever it starts. */
@@ -76,7 +83,7 @@ struct workload {
 };
 
 /* The JSON lines logs in the state dir. */
-enum bh_logf { BH_LOGF_CONNECTIONS, BH_LOGF_VIOLATIONS, BH_LOGF__MAX };
+enum bh_logf { BH_LOGF_CONNECTIONS, BH_LOGF_VIOLATIONS, BH_LOGF_THREATS, BH_LOGF__MAX };
 
 struct bh_daemon {
 	struct bh_config cfg;
@@ -96,9 +103,18 @@ struct bh_daemon {
 	struct jsonl_log logs[BH_LOGF__MAX];
 	int64_t conv_flushed_ms;      /* last flush of conversations to connections.jsonl */
 	uint64_t events_lost;         /* dp_events_lost() already reported */
-	uint64_t violations;          /* violation lines logged since start (metrics) */
+	uint64_t violations;          /* violations since start, rate-limited ones too (metrics) */
+	struct log_limit *viol_limit; /* violations.jsonl rate limit, made on first use */
+	uint64_t threats[THREAT_CATALOG_SIZE]; /* hits by catalogue index (metrics) */
 	struct metrics *metrics;      /* --metrics endpoint, NULL when off */
+	struct cluster *cluster;      /* --cluster: etcd sync, NULL in single-node mode */
+	uint16_t capture_idx;         /* port under `bulkhead capture`, 0 = none */
+	long long capture_last_read;  /* when its client last asked (s) */
+	uint64_t capture_lost0;       /* dp_capture_lost() when it started */
 };
+
+/* cmd-capture.c: stop a capture whose client went away. */
+void capture_tick(struct bh_daemon *d);
 
 int daemon_init(struct bh_daemon *d, const struct bh_config *cfg, char *err, size_t errlen);
 int daemon_run(struct bh_daemon *d);

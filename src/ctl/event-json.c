@@ -10,6 +10,7 @@
 #include "conv.h"
 #include "events.h"
 #include "jsonl.h"
+#include "dp/threat.h"
 #include "policy/policy.h"
 
 void ev_addr_format(uint8_t family, const uint8_t addr[16], char *buf, size_t len)
@@ -40,5 +41,43 @@ json_t *ev_violation_json(const struct dp_event *ev, const struct ev_names *n)
 		json_object_set_new(j, "app", json_string(policy_app_name(ev->app)));
 	if (j && ev->type == DP_EV_RESET)
 		json_object_set_new(j, "reset", json_true());
+	return j;
+}
+
+static void base64(const uint8_t *in, size_t len, char *out)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < len ? (uint32_t)in[i + 1] << 8 : 0) |
+			     (i + 2 < len ? in[i + 2] : 0);
+
+		out[o++] = tab[v >> 18 & 63];
+		out[o++] = tab[v >> 12 & 63];
+		out[o++] = i + 1 < len ? tab[v >> 6 & 63] : '=';
+		out[o++] = i + 2 < len ? tab[v & 63] : '=';
+	}
+	out[o] = 0;
+}
+
+json_t *ev_threat_json(const struct dp_event *ev, const struct ev_names *n)
+{
+	const struct threat_def *def = threat_def_of(ev->threat.id);
+	char time[40], pkt[(THREAT_PKT_MAX + 2) / 3 * 4 + 1];
+	json_t *j;
+
+	jsonl_time_iso(ev->time_ms, time, sizeof(time));
+	base64(ev->threat.pkt, ev->threat.pkt_len < THREAT_PKT_MAX ? ev->threat.pkt_len
+								  : THREAT_PKT_MAX, pkt);
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:s, s:s, s:s, s:s, "
+		      "s:I, s:s}",
+		      "time", time, "workload", n->workload, "from", n->from, "to", n->to,
+		      "from_ip", n->from_ip, "to_ip", n->to_ip, "from_port", (int)ev->sport,
+		      "to_port", (int)ev->dport, "proto", policy_proto_name(ev->proto),
+		      "threat_id", (int)ev->threat.id, "name", def ? def->name : "unknown",
+		      "severity", def ? threat_severity_name(def->severity) : "unknown", "action",
+		      threat_action_name(ev->threat.action), "mode", bh_mode_name(ev->mode),
+		      "count", (json_int_t)ev->threat.count, "packet", pkt);
 	return j;
 }

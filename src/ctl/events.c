@@ -17,7 +17,9 @@
 #include "conv.h"
 #include "daemon.h"
 #include "dp/dp.h"
+#include "dp/threat.h"
 #include "events.h"
+#include "log-limit.h"
 #include "log.h"
 #include "policy/policy.h"
 
@@ -118,15 +120,47 @@ static void on_learn(struct drain *dr, const struct dp_event *ev)
 	}
 }
 
+static void write_violation(void *arg, json_t *j)
+{
+	struct bh_daemon *d = arg;
+	int rc = jsonl_append(&d->logs[BH_LOGF_VIOLATIONS], j);
+
+	if (rc < 0)
+		log_err("violations.jsonl: %s", strerror(-rc));
+}
+
+/* At most EVENTS_VIOL_PER_SEC lines a second per (from, to, port); see log-limit.c. */
 static void log_violation(struct bh_daemon *d, const struct dp_event *ev, const struct ev_ends *e)
 {
 	struct ev_names n = {e->from, e->to, e->from_ip, e->to_ip, e->self};
 	json_t *j = ev_violation_json(ev, &n);
-	int rc = j ? jsonl_append(&d->logs[BH_LOGF_VIOLATIONS], j) : -ENOMEM;
+	char key[2 * CONV_NAME_MAX + 16];
 
 	d->violations++;
+	if (!j) {
+		log_err("violations.jsonl: %s", strerror(ENOMEM));
+		return;
+	}
+	if (!d->viol_limit && log_limit_new(&d->viol_limit, EVENTS_VIOL_PER_SEC) < 0)
+		d->viol_limit = NULL; /* out of memory: log every line rather than none */
+	snprintf(key, sizeof(key), "%s|%s|%u/%u", e->from, e->to, ev->proto, ev_port(ev));
+	if (!d->viol_limit ||
+	    log_limit_admit(d->viol_limit, key, now_ms(), j, write_violation, d))
+		write_violation(d, j);
+	json_decref(j);
+}
+
+static void log_threat(struct bh_daemon *d, const struct dp_event *ev, const struct ev_ends *e)
+{
+	struct ev_names n = {e->from, e->to, e->from_ip, e->to_ip, e->self};
+	int i = threat_index(ev->threat.id);
+	json_t *j = ev_threat_json(ev, &n);
+	int rc = j ? jsonl_append(&d->logs[BH_LOGF_THREATS], j) : -ENOMEM;
+
+	if (i >= 0)
+		d->threats[i] += ev->threat.count;
 	if (rc < 0)
-		log_err("violations.jsonl: %s", strerror(-rc));
+		log_err("threats.jsonl: %s", strerror(-rc));
 	json_decref(j);
 }
 
@@ -150,6 +184,10 @@ static void on_event(void *ctx, const struct dp_event *ev)
 	bool counted;
 
 	ends_resolve(d, ev, &e);
+	if (ev->type == DP_EV_THREAT) { /* not a session: no conversation */
+		log_threat(d, ev, &e);
+		return;
+	}
 	counted = ev->end == POLICY_EGRESS || !e.client_is_wl;
 	c = conv_of(d, ev, &e);
 	if (c)
@@ -181,6 +219,8 @@ static void on_event(void *ctx, const struct dp_event *ev)
 			c->last_rule = ev->rule_id;
 			c->dirty = true;
 		}
+		break;
+	case DP_EV_THREAT:
 		break;
 	case DP_EV_END:
 		if (ev->learn) /* discover waited for an app that never came */
@@ -227,10 +267,21 @@ void events_poll(struct bh_daemon *d)
 	if (!d->dp || !d->model)
 		return;
 	dp_events_drain(d->dp, on_event, &dr);
+	if (d->viol_limit)
+		log_limit_flush(d->viol_limit, now_ms(), false, write_violation, d);
 	/* One save and one publish for all the rules this drain learned. */
 	if (dr.created)
 		policy_commit(d);
 	report_lost(d);
 	if (now_ms() - d->conv_flushed_ms >= EVENTS_CONV_FLUSH_MS)
 		events_flush(d);
+}
+
+void events_fini(struct bh_daemon *d)
+{
+	if (!d->viol_limit)
+		return;
+	log_limit_flush(d->viol_limit, now_ms(), true, write_violation, d);
+	log_limit_free(d->viol_limit);
+	d->viol_limit = NULL;
 }

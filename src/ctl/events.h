@@ -20,6 +20,11 @@ struct bh_daemon;
 void events_poll(struct bh_daemon *d);
 /* Flush every updated conversation now (shutdown). */
 void events_flush(struct bh_daemon *d);
+/* Write what the violations rate limit held back and free it (shutdown, after the flush). */
+void events_fini(struct bh_daemon *d);
+
+/* violations.jsonl lines a second per (from, to, port); the rest are counted (log-limit.c). */
+#define EVENTS_VIOL_PER_SEC 10
 
 /* Names of the two ends of an event, resolved by the caller (event-json.c). */
 struct ev_names {
@@ -32,6 +37,8 @@ struct ev_names {
 
 /* One violations.jsonl line. */
 json_t *ev_violation_json(const struct dp_event *ev, const struct ev_names *n);
+/* One threats.jsonl line (DP_EV_THREAT). */
+json_t *ev_threat_json(const struct dp_event *ev, const struct ev_names *n);
 /* Address of an event (client or server) as text; v4 uses the first 4 bytes. */
 void ev_addr_format(uint8_t family, const uint8_t addr[16], char *buf, size_t len);
 /* Server port of the session, or 0 for icmp/other. */

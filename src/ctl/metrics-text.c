@@ -19,6 +19,7 @@
 
 #include "daemon.h"
 #include "dp/dp.h"
+#include "dp/threat.h"
 #include "metrics.h"
 #include "policy/policy.h"
 #include "steer/steer.h"
@@ -88,7 +89,7 @@ static const char *esc(const char *in, char *out, size_t len)
 }
 
 static const char *const drop_reasons[DP_DROP__MAX] = {
-	"decode", "truncated", "no_port", "policy", "tx", "session_full",
+	"decode", "truncated", "no_port", "policy", "tx", "session_full", "threat",
 };
 
 /* One consistent read of a workload's counters per render. */
@@ -221,8 +222,12 @@ static void policy_counts(struct mbuf *b, struct bh_daemon *d)
 	family(b, "bulkhead_workloads_unenforced", "gauge",
 	       "Workloads whose port is not inline now (container gone, pull failed).");
 	mb_printf(b, "bulkhead_workloads_unenforced %u\n", unenforced);
-	/* No threat engine yet: the family exists so alerts can be written against it. */
-	family(b, "bulkhead_threats_total", "counter", "Threats detected, by threat id.");
+	family(b, "bulkhead_threats_total", "counter",
+	       "Threat hits (threats.jsonl counts), by threat id (docs/threats.md).");
+	for (size_t i = 0; i < THREAT_CATALOG_SIZE; i++)
+		mb_printf(b, "bulkhead_threats_total{id=\"%u\",name=\"%s\"} %llu\n",
+			  threat_def_at(i)->id, threat_def_at(i)->name,
+			  (unsigned long long)d->threats[i]);
 }
 
 /* Workloads with their counters read once, so the families of one scrape agree. */

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "policy/policy-t.h"
+#include "threat-t.h"
 
 enum dp_drop_reason {
 	DP_DROP_DECODE,     /* malformed or truncated headers */
@@ -15,6 +16,7 @@ enum dp_drop_reason {
 	DP_DROP_POLICY,     /* blocked by policy / mode */
 	DP_DROP_TX,         /* send back failed */
 	DP_DROP_SESSION_FULL,
+	DP_DROP_THREAT,     /* the threat stage, in protect */
 	DP_DROP__MAX
 };
 
@@ -56,6 +58,7 @@ enum dp_event_type {
 	DP_EV_RESET,    /* a live session became blocked (policy change, or its app named) */
 	DP_EV_END,      /* a session ended (closed, reset or timed out); may carry a late learn */
 	DP_EV_APP,      /* DPI named a session's app (or gave up) and it is still allowed */
+	DP_EV_THREAT,   /* the threat stage matched (threat.c); client/server = packet src/dst */
 };
 
 struct dp_event {
@@ -78,7 +81,31 @@ struct dp_event {
 	uint64_t packets;   /* DP_EV_END: both directions */
 	uint64_t bytes;
 	int64_t time_ms;    /* wall clock */
-	struct policy_learn_req learn_req;
+	union {
+		struct policy_learn_req learn_req;
+		struct {
+			uint16_t id;      /* enum threat_id */
+			uint8_t action;   /* enum threat_action */
+			uint8_t pkt_len;
+			uint32_t count;   /* hits this event stands for */
+			uint8_t pkt[THREAT_PKT_MAX]; /* the frame from its Ethernet header */
+		} threat;             /* DP_EV_THREAT */
+	};
+};
+
+/* One captured frame (`bulkhead capture`): as the dp saw it, with what it decided. */
+#define DP_CAPTURE_SNAP 512 /* bytes kept of each frame */
+
+struct dp_capture_rec {
+	int64_t ts_us;      /* wall clock */
+	uint16_t port_idx;
+	uint8_t dir;        /* enum dp_dir */
+	uint8_t dropped;    /* 0 forwarded, 1 dropped */
+	uint8_t reason;     /* enum dp_drop_reason when dropped */
+	uint8_t l3_off;     /* where the IP header starts in data (after VLAN tags) */
+	uint16_t cap_len;   /* bytes in data */
+	uint32_t wire_len;  /* the frame's real length (a GSO frame can be 64 KB) */
+	uint8_t data[DP_CAPTURE_SNAP];
 };
 
 #endif

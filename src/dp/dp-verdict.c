@@ -15,6 +15,10 @@
  * learned rule can name the app.
  * Everything the control plane must know (learned conversations, violations,
  * session totals) leaves through the worker's event ring.
+ *
+ * A packet the policy stage forwards then goes through the threat stage
+ * (threat.c); in protect it may drop the packet, or block the session and ask
+ * for the resets sent here.
  */
 #include "dp-verdict.h"
 
@@ -34,6 +38,7 @@
 #include "io-packet.h"
 #include "policy/policy.h"
 #include "session.h"
+#include "threat.h"
 
 #define TH_SYN 0x02
 #define TH_FIN 0x01
@@ -255,7 +260,9 @@ static void fast_update(struct dp_worker *w, struct session *s)
 
 	if (w->dp->cfg.flow_map_fd <= 0) /* 0: a config that never set it */
 		return;
-	want = fast_eligible(s);
+	/* A port under capture keeps all its packets in the dp, where the capture is. */
+	want = fast_eligible(s) &&
+	       !__atomic_load_n(&w->dp->capture[s->key.port_idx], __ATOMIC_RELAXED);
 	if (want && !(s->flags & SESS_F_FAST))
 		fast_install(w, s);
 	else if (!want && (s->flags & SESS_F_FAST))
@@ -296,16 +303,15 @@ static void app_known(struct dp_worker *w, const struct dp_port_info *port, stru
 	report(w, w->pol, s, port, &v, DP_EV_APP);
 }
 
-enum dp_verdict dp_verdict(struct dp_worker *w, const struct dp_port_info *port,
-			   const struct dp_pkt *p, const struct sess_result *sr,
-			   enum dp_drop_reason *why)
+static enum dp_verdict policy_stage(struct dp_worker *w, const struct dp_port_info *port,
+				    const struct dp_pkt *p, const struct sess_result *sr)
 {
 	struct session *s = sr->s;
 	bool fresh;
+	enum dp_drop_reason why;
 
-	*why = DP_DROP_POLICY;
 	if (!s)
-		return sessionless(port, why);
+		return sessionless(port, &why);
 	fresh = sr->created || s->verdict == SESS_UNDECIDED;
 	if (fresh) {
 		struct policy_verdict v;
@@ -327,8 +333,29 @@ enum dp_verdict dp_verdict(struct dp_worker *w, const struct dp_port_info *port,
 		app_known(w, port, s);
 	if (!fresh)
 		note_l2_l4(s, p, sr->side);
-	fast_update(w, s);
 	return s->verdict == SESS_BLOCKED ? DP_VERDICT_DROP : DP_VERDICT_FORWARD;
+}
+
+enum dp_verdict dp_verdict(struct dp_worker *w, const struct dp_port_info *port,
+			   const struct dp_pkt *p, const struct sess_result *sr,
+			   enum dp_drop_reason *why)
+{
+	enum dp_verdict v = policy_stage(w, port, p, sr);
+
+	*why = DP_DROP_POLICY;
+	if (v == DP_VERDICT_FORWARD) {
+		enum threat_action ta = threat_check(w->threat, port, p, sr);
+
+		if (ta == THREAT_ACT_RESET)
+			send_resets(w, sr->s);
+		if (ta != THREAT_ACT_LOG) {
+			*why = DP_DROP_THREAT;
+			v = DP_VERDICT_DROP;
+		}
+	}
+	if (sr->s)
+		fast_update(w, sr->s);
+	return v;
 }
 
 /* ---- re-checking live sessions after a policy change ---- */
@@ -417,6 +444,7 @@ void dp_verdict_session_end(struct dp_worker *w, const struct session *s)
 	const struct dp_port *port;
 	struct dp_event ev;
 
+	threat_session_end(w->threat, s);
 	if (s->verdict == SESS_UNDECIDED)
 		return;
 	if (s->flags & SESS_F_FAST)

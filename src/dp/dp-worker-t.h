@@ -11,11 +11,13 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "dp-capture.h"
 #include "dp-event.h"
 #include "dp-t.h"
 #include "dp.h"
 #include "dpi-t.h"
 #include "frag-ipv4-t.h"
+#include "frag-ipv6-t.h"
 #include "io-packet-t.h"
 #include "portmac.h"
 
@@ -55,6 +57,7 @@ struct dp_worker {
 	struct io_packet io;
 	struct sess_table *sess;
 	struct dpi *dpi; /* app identification: nDPI module + flow slot pool */
+	struct threat *threat; /* threat stage: rate/count tables, report aggregator */
 	/* Written only by this worker (relaxed atomics), summed by the readers. */
 	struct dp_port_stats *port_stats; /* [BH_MAX_PORTS] */
 	struct dp_global_stats stats;
@@ -65,7 +68,9 @@ struct dp_worker {
 	const struct policy *pol;
 	uint64_t pol_seq;
 	struct dp_evring events;
+	struct dp_capring capture;
 	uint64_t fast_fail; /* fast-path installs the kernel refused (map full) */
+	struct frag6_table frag6; /* IPv6 datagrams whose first fragment passed */
 };
 
 struct dp {
@@ -80,6 +85,7 @@ struct dp {
 	struct dp_port *ports[BH_MAX_PORTS]; /* RCU-published */
 	struct policy *policy;               /* RCU-published, NULL = allow all */
 	uint64_t policy_seq;                 /* bumped on every publish */
+	uint8_t capture[BH_MAX_PORTS];       /* ports being captured (dp_capture_set) */
 	pthread_mutex_t port_lock;           /* serialises publishers only */
 	uint32_t last_wl[BH_MAX_PORTS];      /* under port_lock: who idx named last */
 	uint32_t last_gen[BH_MAX_PORTS];

@@ -25,10 +25,12 @@
 #include "dp-verdict.h"
 #include "dpi.h"
 #include "frag-ipv4.h"
+#include "frag-ipv6.h"
 #include "io-packet.h"
 #include "log.h"
 #include "netns.h"
 #include "session.h"
+#include "threat.h"
 
 static uint64_t dp_now_ms(void)
 {
@@ -97,6 +99,26 @@ static void dp_tx_add(struct dp_worker *w, uint16_t idx, void *a, size_t alen, c
 }
 
 /*
+ * IPv6 fragments after the first have no ports, hence no session: in protect mode they
+ * pass only behind a first fragment forwarded on this port (frag-ipv6.c).  Quarantine
+ * drops them already; discover and monitor forward everything anyway.
+ */
+static bool dp_frag6_gate(struct dp_worker *w, const struct dp_port *port,
+			  const struct dp_pkt *p, uint64_t now, enum dp_drop_reason *why)
+{
+	if (p->family != AF_INET6 || !(p->flags & DP_PKT_FRAG))
+		return true;
+	if (!p->frag_off) {
+		frag6_allow(&w->frag6, p, now);
+		return true;
+	}
+	if (port->info.mode != BH_MODE_PROTECT || frag6_allowed(&w->frag6, p, now))
+		return true;
+	*why = DP_DROP_POLICY;
+	return false;
+}
+
+/*
  * The pipeline for one frame: decode -> port -> session -> verdict.  Returns
  * the port to forward on, or NULL with *why set.  p->port_idx is non-zero
  * only once the frame is known to belong to a published port, so drops are
@@ -122,6 +144,7 @@ static const struct dp_port *dp_decide(struct dp_worker *w, const struct io_fram
 	}
 	dp_count_rx(w, p, f->wire_len);
 	if (dec) {
+		threat_decode_fail(w->threat, &port->info, p, f->mac, f->len);
 		*why = DP_DROP_DECODE;
 		return NULL;
 	}
@@ -133,7 +156,9 @@ static const struct dp_port *dp_decide(struct dp_worker *w, const struct io_fram
 		dp_ctr_add(&w->port_stats[p->port_idx].sessions, 1);
 		dp_ctr_add(&w->port_stats[p->port_idx].sessions_active, 1);
 	}
-	return dp_verdict(w, &port->info, p, &sr, why) == DP_VERDICT_FORWARD ? port : NULL;
+	if (dp_verdict(w, &port->info, p, &sr, why) != DP_VERDICT_FORWARD)
+		return NULL;
+	return dp_frag6_gate(w, port, p, now, why) ? port : NULL;
 }
 
 /* ---- sending ---- */
@@ -188,6 +213,7 @@ static void dp_frame(struct dp_worker *w, struct io_frame *f, uint64_t now)
 	dp_ctr_add(&w->stats.rx_packets, 1);
 	p.port_idx = 0;
 	port = dp_decide(w, f, now, &p, &why);
+	dp_capture_frame(w, &p, f->wire_len, !port, why);
 	if (!port) {
 		dp_count_drop(w, p.port_idx, why);
 		return;
@@ -230,6 +256,7 @@ static void dp_tick(struct dp_worker *w, uint64_t now)
 	uint64_t drops;
 
 	dp_verdict_tick(w);
+	threat_tick(w->threat, now);
 	sess_expire(w->sess, now, DP_EXPIRE_BUDGET);
 	__atomic_store_n(&w->stats.sessions_active, sess_count(w->sess), __ATOMIC_RELAXED);
 	if (now - w->last_stats_ms < DP_STATS_MS)
@@ -337,7 +364,11 @@ int dp_worker_init(struct dp_worker *w, struct dp *dp, int id)
 	err = dpi_new(&w->dpi, dp->cfg.dpi_pool);
 	if (err)
 		return err;
-	return dp_evring_init(&w->events);
+	err = threat_new(&w->threat, &dp->cfg.threat, &w->events);
+	if (err)
+		return err;
+	err = dp_evring_init(&w->events);
+	return err ? err : dp_capring_init(&w->capture);
 }
 
 void dp_worker_fini(struct dp_worker *w)
@@ -345,7 +376,10 @@ void dp_worker_fini(struct dp_worker *w)
 	sess_table_free(w->sess); /* releases every session, so before dpi_free */
 	dpi_free(w->dpi);
 	w->dpi = NULL;
+	threat_free(w->threat);
+	w->threat = NULL;
 	dp_evring_fini(&w->events);
+	dp_capring_fini(&w->capture);
 	free(w->port_stats);
 	w->sess = NULL;
 	w->port_stats = NULL;

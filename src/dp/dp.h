@@ -24,6 +24,7 @@ struct dp_config {
 	int flow_map_fd;              /* eBPF fast-path flows map, -1 = every packet via the dp */
 	uint32_t dpi_pool;            /* sessions under app identification at once, per worker;
 	                                 0 = DPI_POOL_DEFAULT (8192) */
+	struct threat_config threat;  /* threat stage on/off and limits (threat-t.h) */
 };
 
 int dp_new(struct dp **out, const struct dp_config *cfg);
@@ -56,6 +57,16 @@ typedef void (*dp_event_fn)(void *ctx, const struct dp_event *ev);
 int dp_events_drain(struct dp *dp, dp_event_fn cb, void *ctx);
 /* Events lost because a worker's ring was full. */
 uint64_t dp_events_lost(struct dp *dp);
+
+/*
+ * Packet capture of one port: while on, workers copy every frame of port idx (up to
+ * DP_CAPTURE_SNAP bytes, with the verdict) into their capture rings, and the port's
+ * sessions stay out of the eBPF fast path so the capture misses nothing.
+ */
+void dp_capture_set(struct dp *dp, uint16_t idx, bool on);
+typedef void (*dp_capture_fn)(void *ctx, const struct dp_capture_rec *r);
+int dp_capture_drain(struct dp *dp, dp_capture_fn fn, void *ctx);
+uint64_t dp_capture_lost(struct dp *dp);
 
 /* Number of worker threads (session expiry runs inside them, nothing to call). */
 int dp_worker_count(const struct dp *dp);

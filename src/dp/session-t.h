@@ -47,6 +47,7 @@ enum sess_tclass {
 #define SESS_F_FAST 0x04      /* installed in the eBPF fast path (both directions) */
 #define SESS_F_PROVISIONAL 0x08 /* allowed by a rule with apps before the app was known */
 #define SESS_F_LEARN_APP 0x10   /* discover: learn once the app is known (or at the end) */
+#define SESS_F_THREAT 0x20      /* counted in the threat stage's sessions per source */
 
 /* 40 bytes, no padding, so it can be hashed and compared as bytes. */
 struct sess_key {
@@ -98,7 +99,7 @@ struct sess_result {
 struct sess_table_stats {
 	uint64_t created;
 	uint64_t expired;
-	uint64_t evicted; /* embryonic sessions pushed out by a full table */
+	uint64_t evicted; /* embryonic TCP or datagram sessions pushed out by a full table */
 	uint64_t full;    /* creations refused: table full */
 };
 

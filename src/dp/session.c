@@ -299,9 +299,17 @@ static enum sess_tclass proto_tclass(uint8_t proto)
 	return SESS_TC_UDP;
 }
 
-/* Make room in a full table: an expired head of any list, else the oldest embryonic. */
+/*
+ * Make room in a full table: an expired head of any list, else the oldest embryonic TCP
+ * session, else the least recently active UDP (then ICMP) session.  A datagram session
+ * holds nothing its next packet cannot rebuild (the verdict is decided again), while an
+ * established TCP session holds state a midstream pickup can only guess; so a flood from
+ * ever new source ports pushes out datagram sessions, never the TCP flows that work, and
+ * new flows of other workloads still find room.
+ */
 static int reclaim_one(struct sess_table *t, uint64_t now_ms)
 {
+	static const enum sess_tclass victims[] = { SESS_TC_TCP_OPEN, SESS_TC_UDP, SESS_TC_ICMP };
 	int tc;
 
 	for (tc = 0; tc < SESS_TC__MAX; tc++) {
@@ -313,11 +321,16 @@ static int reclaim_one(struct sess_table *t, uint64_t now_ms)
 			return 0;
 		}
 	}
-	if (t->lists[SESS_TC_TCP_OPEN].head == SESS_NIL)
-		return -ENOSPC;
-	t->stats.evicted++;
-	sess_remove(t, &t->pool[t->lists[SESS_TC_TCP_OPEN].head]);
-	return 0;
+	for (size_t v = 0; v < sizeof(victims) / sizeof(victims[0]); v++) {
+		uint32_t i = t->lists[victims[v]].head;
+
+		if (i != SESS_NIL) {
+			t->stats.evicted++;
+			sess_remove(t, &t->pool[i]);
+			return 0;
+		}
+	}
+	return -ENOSPC;
 }
 
 static struct session *sess_alloc(struct sess_table *t, uint64_t now_ms)

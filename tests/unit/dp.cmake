@@ -10,3 +10,6 @@ target_link_libraries(dp-smoke bhdp bhcommon)
 # DPI: real sessions recorded in tests/data/pcap (tests/data/make-pcaps.sh), replayed.
 bh_unit_test(test-dpi bhdp)
 target_compile_definitions(test-dpi PRIVATE BH_TEST_DATA="${CMAKE_SOURCE_DIR}/tests/data")
+
+# Threat stage: every catalogued threat and a near miss (tests/unit/test-threat.c).
+bh_unit_test(test-threat bhdp)

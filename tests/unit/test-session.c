@@ -456,24 +456,34 @@ static void test_expire_budget(void **state)
 	assert_int_equal(sess_count(e->t), 0);
 }
 
+/* n established TCP sessions (picked up midstream) from source ports base + i. */
+static void fill_established(struct env *e, uint16_t base, uint16_t n, uint64_t now)
+{
+	struct sess_result r;
+	struct dp_pkt p;
+
+	for (uint16_t i = 0; i < n; i++) {
+		p = tcp(1, ACK, 1, 1, 0);
+		p.sport = (uint16_t)(base + i);
+		send_pkt(e, &p, now, &r);
+		assert_int_equal(r.s->state, SESS_TCP_ESTABLISHED);
+	}
+}
+
 static void test_table_full(void **state)
 {
 	struct env *e = *state;
 	struct sess_table_stats st;
 	struct dp_pkt p;
 	struct sess_result r;
-	uint16_t i;
 
 	assert_int_equal(sess_capacity(e->t), 4);
-	for (i = 0; i < 4; i++) {
-		p = pkt(IPPROTO_UDP, 1, (uint16_t)(1000 + i), 53);
-		send_pkt(e, &p, T0, &r);
-	}
+	fill_established(e, 41000, 4, T0);
 	p = pkt(IPPROTO_UDP, 1, 2000, 53);
 	assert_int_equal(sess_update(e->t, &p, T0, &r), -ENOSPC);
 	assert_null(r.s);
 	/* once the oldest has timed out it makes room */
-	assert_int_equal(sess_update(e->t, &p, T0 + 30000, &r), 0);
+	assert_int_equal(sess_update(e->t, &p, T0 + 1200000, &r), 0);
 	assert_true(r.created);
 	sess_table_stats(e->t, &st);
 	assert_int_equal(st.full, 1);
@@ -489,30 +499,39 @@ static void test_table_full_evicts_embryonic(void **state)
 	struct dp_pkt p;
 	struct sess_result r;
 	struct session *syn;
-	uint16_t i;
 
-	for (i = 0; i < 3; i++) {
-		p = pkt(IPPROTO_UDP, 1, (uint16_t)(1000 + i), 53);
-		send_pkt(e, &p, T0, &r);
-	}
+	fill_established(e, 41000, 2, T0);
+	p = pkt(IPPROTO_UDP, 1, 1000, 53);
+	send_pkt(e, &p, T0, &r);
 	syn = send_tcp(e, 1, SYN, 1, 0, 0, T0);
 	assert_int_equal(syn->state, SESS_TCP_SYN_SENT);
 
-	/* full: the oldest embryonic session makes way, established ones stay */
+	/* full: the oldest embryonic session makes way first, then datagram sessions */
 	p = tcp(1, SYN, 1, 0, 0);
 	p.sport = 40100;
-	send_pkt(e, &p, T0 + 1, &r);
+	send_pkt(e, &p, T0 + 1, &r); /* evicts the first SYN */
+	assert_true(r.created);
+	p = tcp(1, SYN, 1, 0, 0);
+	p.sport = 40101;
+	send_pkt(e, &p, T0 + 2, &r); /* evicts the SYN of 40100 */
 	assert_true(r.created);
 	p = pkt(IPPROTO_UDP, 1, 3000, 53);
-	send_pkt(e, &p, T0 + 2, &r);
+	send_pkt(e, &p, T0 + 3, &r); /* evicts the SYN of 40101 */
+	assert_true(r.created);
+	p = pkt(IPPROTO_UDP, 1, 3001, 53);
+	send_pkt(e, &p, T0 + 4, &r); /* evicts the UDP session of 1000, the least recent */
+	assert_true(r.created);
+	p = pkt(IPPROTO_UDP, 1, 1000, 53);
+	assert_int_equal(sess_update(e->t, &p, T0 + 5, &r), 0); /* rebuilt, evicting 3000 */
 	assert_true(r.created);
 	sess_table_stats(e->t, &st);
-	assert_int_equal(st.evicted, 2);
-	assert_int_equal(e->released, 2);
+	assert_int_equal(st.evicted, 5);
+	assert_int_equal(e->released, 5);
 
-	/* no embryonic left, nothing expired: refused */
-	p = pkt(IPPROTO_UDP, 1, 3001, 53);
-	assert_int_equal(sess_update(e->t, &p, T0 + 3, &r), -ENOSPC);
+	/* established TCP only: refused */
+	fill_established(e, 42000, 2, T0 + 6); /* evict the two UDP sessions */
+	p = pkt(IPPROTO_UDP, 1, 3002, 53);
+	assert_int_equal(sess_update(e->t, &p, T0 + 7, &r), -ENOSPC);
 	sess_table_stats(e->t, &st);
 	assert_int_equal(st.full, 1);
 	assert_int_equal(sess_count(e->t), 4);

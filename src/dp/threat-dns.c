@@ -1,0 +1,109 @@
+/*
+ * threat-dns.c - DNS messages that attack a server or a resolver, or abuse one.
+ *
+ * Looks at one message (UDP datagram, or a TCP segment after its length
+ * prefix): the question names and, in answers, the owner names.  Names are
+ * walked as a resolver would, with the limits RFC 1035 sets (labels <= 63,
+ * names <= 255, compression pointers only to earlier bytes), so a name that
+ * would send a naive parser past its buffer or round a loop is caught here
+ * first.  Queries (QR = 0) are also checked for zone transfers and NULL type.
+ */
+#include "threat.h"
+
+#define DNS_HLEN 12
+#define DNS_MAX_NAME 255
+#define DNS_MAX_LABEL 63
+#define DNS_MAX_RR 16 /* records walked per message, at most */
+#define DNS_T_NULL 10
+#define DNS_T_IXFR 251
+#define DNS_T_AXFR 252
+
+static uint16_t rd16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+/*
+ * Walk the name at *off; on success *off is past it (past its first pointer, if
+ * any).  Returns THREAT_NONE, or the threat the name is.
+ */
+static uint16_t walk_name(const uint8_t *m, uint32_t len, uint32_t *off)
+{
+	uint32_t at = *off, name_len = 0, end = 0;
+	bool jumped = false;
+
+	for (;;) {
+		uint8_t l;
+
+		if (at >= len)
+			return THREAT_DNS_OVERFLOW; /* runs past the message */
+		l = m[at];
+		if ((l & 0xc0) == 0xc0) {
+			uint32_t to;
+
+			if (at + 1 >= len)
+				return THREAT_DNS_OVERFLOW;
+			to = (uint32_t)(l & 0x3f) << 8 | m[at + 1];
+			if (to >= at) /* must point back, else it can loop */
+				return THREAT_DNS_LOOP_POINTER;
+			if (!jumped)
+				end = at + 2;
+			jumped = true;
+			at = to;
+			continue;
+		}
+		if (l & 0xc0)
+			return THREAT_DNS_OVERFLOW; /* 0x40/0x80: reserved label types */
+		if (l > DNS_MAX_LABEL)
+			return THREAT_DNS_OVERFLOW;
+		name_len += l + 1u;
+		if (name_len > DNS_MAX_NAME)
+			return THREAT_DNS_OVERFLOW;
+		if (l == 0)
+			break;
+		at += 1u + l;
+	}
+	*off = jumped ? end : at + 1;
+	return THREAT_NONE;
+}
+
+uint16_t threat_dns_check(const uint8_t *m, uint32_t len)
+{
+	uint32_t off = DNS_HLEN, qd, an;
+	bool query;
+	uint16_t id;
+
+	if (len < DNS_HLEN)
+		return THREAT_NONE;
+	query = !(m[2] & 0x80);
+	qd = rd16(m + 4);
+	an = rd16(m + 6);
+	if (qd > DNS_MAX_RR)
+		qd = DNS_MAX_RR;
+	if (qd + an > DNS_MAX_RR)
+		an = DNS_MAX_RR - qd;
+	for (uint32_t i = 0; i < qd; i++) {
+		uint16_t type;
+
+		id = walk_name(m, len, &off);
+		if (id)
+			return id;
+		if (off + 4 > len)
+			return THREAT_NONE; /* truncated: nothing more to judge */
+		type = rd16(m + off);
+		off += 4;
+		if (query && (type == DNS_T_AXFR || type == DNS_T_IXFR))
+			return THREAT_DNS_ZONE_TRANSFER;
+		if (query && type == DNS_T_NULL)
+			return THREAT_DNS_NULL_QUERY;
+	}
+	for (uint32_t i = 0; i < an; i++) {
+		id = walk_name(m, len, &off);
+		if (id)
+			return id;
+		if (off + 10 > len)
+			return THREAT_NONE;
+		off += 10u + rd16(m + off + 8);
+	}
+	return THREAT_NONE;
+}

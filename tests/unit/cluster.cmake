@@ -1,0 +1,1 @@
+bh_unit_test(test-cluster-etcd bhctl)
