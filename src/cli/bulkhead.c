@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -23,12 +24,45 @@ struct command {
 
 static void usage(FILE *f);
 
-static json_t *build_status(int argc, char **argv)
+/* status [-w|--watch [SECONDS]]: the table again every SECONDS (default 2), like watch(1). */
+static int run_status(const struct cli *c, int argc, char **argv)
 {
-	(void)argv;
-	if (argc > 1)
-		die("status takes no arguments");
-	return req_new("status");
+	double every = 0;
+	char *end;
+
+	if (argc > 1 && (!strcmp(argv[1], "-w") || !strcmp(argv[1], "--watch"))) {
+		every = 2;
+		if (argc > 2) {
+			every = strtod(argv[2], &end);
+			if (!*argv[2] || *end || every < 0.1)
+				die("invalid interval: %s", argv[2]);
+		}
+		if (argc > 3)
+			die("usage: bulkhead status [-w|--watch [SECONDS]]");
+	} else if (argc > 1) {
+		die("usage: bulkhead status [-w|--watch [SECONDS]]");
+	}
+	for (;;) {
+		json_t *req = req_new("status"), *resp = cli_call(c, req);
+
+		json_decref(req);
+		if (!json_is_true(json_object_get(resp, "ok")))
+			die("%s", json_string_value(json_object_get(resp, "error")));
+		if (every && !c->json)
+			printf("\033[H\033[2J"); /* home + clear, one screen per refresh */
+		if (c->json && every) { /* JSON lines while watching */
+			json_dumpf(json_object_get(resp, "result"), stdout, JSON_COMPACT);
+			putchar('\n');
+		} else if (c->json)
+			print_json(json_object_get(resp, "result"));
+		else
+			print_status(json_object_get(resp, "result"));
+		fflush(stdout);
+		json_decref(resp);
+		if (!every)
+			return 0;
+		usleep((useconds_t)(every * 1e6));
+	}
 }
 
 static json_t *build_apps(int argc, char **argv)
@@ -117,7 +151,7 @@ static json_t *build_workload_add(int argc, char **argv)
 #define CMD(w, u, b, p) {w, u, b, p, NULL}
 
 static const struct command commands[] = {
-	CMD("status", "status", build_status, print_status),
+	{"status", "status [-w|--watch [SECONDS]]", NULL, NULL, run_status},
 	CMD("workload add", "workload add NAME (--netns NS | --pid PID | --docker ID) "
 			    "[--iface eth0] [--group G]... [--mode M] [--label K=V]...",
 	    build_workload_add, NULL),
