@@ -120,7 +120,7 @@ static json_t *build_workload_add(int argc, char **argv)
 		{"netns", required_argument, NULL, 'n'}, {"pid", required_argument, NULL, 'p'},
 		{"docker", required_argument, NULL, 'D'}, {"iface", required_argument, NULL, 'i'},
 		{"group", required_argument, NULL, 'g'}, {"mode", required_argument, NULL, 'm'},
-		{"label", required_argument, NULL, 'l'}, {0},
+		{"label", required_argument, NULL, 'l'}, {"proxymesh", no_argument, NULL, 'P'}, {0},
 	};
 	json_t *r = req_new("workload.add"), *groups = json_array(), *labels = json_object();
 	int c;
@@ -135,8 +135,9 @@ static json_t *build_workload_add(int argc, char **argv)
 		case 'g': json_array_append_new(groups, json_string(optarg)); break;
 		case 'm': json_object_set_new(r, "mode", json_string(optarg)); break;
 		case 'l': add_label(labels, optarg); break;
+		case 'P': json_object_set_new(r, "proxymesh", json_true()); break;
 		default: die("usage: bulkhead workload add NAME (--netns NS | --pid PID | --docker ID) "
-			     "[--iface eth0] [--group G]... [--mode M] [--label K=V]...");
+			     "[--iface eth0] [--group G]... [--mode M] [--label K=V]... [--proxymesh]");
 		}
 	}
 	if (optind != argc - 1)
@@ -153,7 +154,7 @@ static json_t *build_workload_add(int argc, char **argv)
 static const struct command commands[] = {
 	{"status", "status [-w|--watch [SECONDS]]", NULL, NULL, run_status},
 	CMD("workload add", "workload add NAME (--netns NS | --pid PID | --docker ID) "
-			    "[--iface eth0] [--group G]... [--mode M] [--label K=V]...",
+			    "[--iface eth0] [--group G]... [--mode M] [--label K=V]... [--proxymesh]",
 	    build_workload_add, NULL),
 	CMD("workload rm", "workload rm NAME", build_workload_rm, NULL),
 	CMD("workload list", "workload list", build_workload_list, print_workloads),

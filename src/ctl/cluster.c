@@ -539,11 +539,108 @@ static void on_watch(struct cluster *c, json_t *msg)
 		c->revision = rev;
 }
 
+/* Two rules with one id: the same policy (learned on both ends of one session) or not. */
+static bool same_rule(const char *a, const char *b)
+{
+	json_t *ja = json_loads(a, 0, NULL), *jb = json_loads(b, 0, NULL);
+	bool same;
+
+	json_object_del(ja, "created");
+	json_object_del(jb, "created");
+	same = ja && jb && json_equal(ja, jb);
+	json_decref(ja);
+	json_decref(jb);
+	return same;
+}
+
+/* The next id of the rule's class (user or learned) that neither etcd nor we use. */
+static uint32_t free_rule_id(const struct cluster *c, bool learned)
+{
+	uint32_t max = learned ? POLICY_LEARN_ID_MIN - 1 : 0;
+	const json_t *maps[2] = {c->mirror, c->pending};
+	json_t *v;
+	const char *k;
+
+	for (int i = 0; i < 2; i++) {
+		json_object_foreach((json_t *)maps[i], k, v) {
+			uint32_t id;
+
+			if (!starts(k, K_RULES))
+				continue;
+			id = (uint32_t)strtoul(k + strlen(K_RULES), NULL, 10);
+			if ((id >= POLICY_LEARN_ID_MIN) == learned && id > max)
+				max = id;
+		}
+	}
+	return !learned && max >= POLICY_USER_ID_MAX ? 0 : max + 1;
+}
+
+/* Another node created one of our new rule ids first: etcd's stays, ours moves. */
+static void on_collision(struct cluster *c, const char *key, const char *theirs, long long rev)
+{
+	const char *ours = json_string_value(json_object_get(c->inflight, key));
+	json_t *j = ours ? json_loads(ours, 0, NULL) : NULL;
+	char nkey[KEY_MAX], *val;
+	uint32_t id;
+
+	mirror_set(c->mirror, key, theirs, rev);
+	c->remote_dirty = true;
+	if (!j || same_rule(ours, theirs)) {
+		json_object_del(c->pending, key);
+		json_decref(j);
+		return;
+	}
+	id = free_rule_id(c, json_is_true(json_object_get(j, "learned")));
+	if (!id) {
+		log_warn("cluster: rule %s was taken by another node and no user id is free: "
+			 "ours is dropped",
+			 key + strlen(K_RULES));
+		json_object_del(c->pending, key);
+		json_decref(j);
+		return;
+	}
+	json_object_set_new(j, "id", json_integer(id));
+	snprintf(nkey, sizeof(nkey), K_RULES "%u", id);
+	val = dump(j);
+	json_object_del(c->pending, key);
+	if (val)
+		json_object_set_new(c->pending, nkey, json_string(val));
+	free(val);
+	log_warn("cluster: rule id %s was taken by another node meanwhile; ours is now rule %u",
+		 key + strlen(K_RULES), id);
+}
+
+static void on_txn_failed(struct cluster *c, json_t *msg)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(json_object_get(msg, "responses"), i, r) {
+		json_t *kv =
+		    json_array_get(json_object_get(json_object_get(r, "response_range"), "kvs"), 0);
+		char *key = etcd_unb64(json_string_value(json_object_get(kv, "key")), NULL);
+		char *val = etcd_unb64(json_string_value(json_object_get(kv, "value")) ?: "", NULL);
+
+		if (key && val)
+			on_collision(c, key, val, etcd_int(json_object_get(kv, "mod_revision")));
+		free(key);
+		free(val);
+	}
+	json_decref(c->inflight);
+	c->inflight = NULL;
+}
+
 static void on_txn(struct cluster *c, json_t *msg)
 {
 	long long rev = etcd_int(json_object_get(json_object_get(msg, "header"), "revision"));
 	json_t *v;
 	const char *k;
+
+	/* The gateway leaves false booleans out. */
+	if (!json_is_true(json_object_get(msg, "succeeded"))) {
+		on_txn_failed(c, msg);
+		return;
+	}
 
 	json_object_foreach(c->inflight, k, v) {
 		json_t *m = json_object_get(c->mirror, k), *p = json_object_get(c->pending, k);
@@ -596,17 +693,33 @@ static void on_etcd(void *ctx, enum etcd_op op, json_t *msg, const char *err)
 /* One txn at a time, so its answer tells exactly which pending changes etcd now has. */
 static void cl_flush(struct cluster *c)
 {
-	json_t *ops, *v;
+	json_t *ops, *cmp, *fail, *v;
 	const char *k;
 	int n = 0;
 
 	if (c->state != CL_UP || c->inflight || !json_object_size(c->pending))
 		return;
 	ops = json_array();
+	cmp = json_array();
+	fail = json_array();
 	c->inflight = json_object();
 	json_object_foreach(c->pending, k, v) {
 		json_t *kv = kv_json(k, starts(k, c->own_pfx), c->lease);
 
+		/*
+		 * Rule ids are allocated per node: a rule id new to us must be new to etcd
+		 * too, else another node took it meanwhile (on_txn_failed gives ours another).
+		 */
+		if (starts(k, K_RULES) && !json_is_null(v) && !json_object_get(c->mirror, k)) {
+			json_t *ck = kv_json(k, 0, NULL);
+
+			json_object_set_new(ck, "target", json_string("CREATE"));
+			json_object_set_new(ck, "result", json_string("EQUAL"));
+			json_object_set_new(ck, "create_revision", json_string("0"));
+			json_array_append_new(cmp, ck);
+			json_array_append_new(
+			    fail, json_pack("{s:o}", "request_range", kv_json(k, 0, NULL)));
+		}
 		if (json_is_null(v)) {
 			json_array_append_new(ops, json_pack("{s:o}", "request_delete_range", kv));
 		} else {
@@ -620,7 +733,9 @@ static void cl_flush(struct cluster *c)
 		if (++n == TXN_OPS_MAX)
 			break;
 	}
-	if (etcd_call(c->etcd, ETCD_TXN, json_pack("{s:o}", "success", ops)) < 0)
+	if (etcd_call(
+		c->etcd, ETCD_TXN,
+		json_pack("{s:o, s:o, s:o}", "compare", cmp, "success", ops, "failure", fail)) < 0)
 		cl_reset(c, "out of memory");
 }
 

@@ -123,6 +123,9 @@ json_t *cmd_workload_add(struct bh_daemon *d, json_t *req)
 	if ((e = parse_target(d, req, &w)) || (e = parse_groups(req, &w)) ||
 	    (e = parse_mode(req, &w)) || (e = wl_labels_parse(req, &w)))
 		return e;
+	if (json_object_get(req, "proxymesh") && !json_is_boolean(json_object_get(req, "proxymesh")))
+		return ctl_error("proxymesh must be true or false");
+	w.proxymesh = json_is_true(json_object_get(req, "proxymesh"));
 	if (wl_add(d, &w, err, sizeof(err)) < 0)
 		return ctl_error("%s", err);
 	return ctl_ok(wl_to_json(d, wl_find(d, name), false));
@@ -175,7 +178,9 @@ static json_t *workloads_json(struct bh_daemon *d)
 			json_object_set_new(j, "vin", json_string(w->port.vin));
 			json_object_set_new(j, "vex", json_string(w->port.vex));
 		}
-		json_object_set_new(j, "driver", json_string(steer_name(d->steer)));
+		/* A sidecar workload is judged at NFQUEUE in its netns (proxymesh.c). */
+		json_object_set_new(j, "driver",
+				    json_string(w->proxymesh ? "nfq" : steer_name(d->steer)));
 		json_object_set_new(j, "stats", port_stats_json(d, w));
 		json_array_append_new(arr, j);
 	}

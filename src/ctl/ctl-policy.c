@@ -19,6 +19,7 @@
 #include "dp/dp.h"
 #include "log.h"
 #include "policy/policy.h"
+#include "proxymesh.h"
 #include "state.h"
 
 #define POLICY_FILE "policy.json"
@@ -79,6 +80,7 @@ int policy_publish(struct bh_daemon *d)
 		return rc;
 	}
 	dp_policy_set(d->dp, p);
+	proxymesh_publish(d);
 	log_debug("policy generation %llu published",
 		  (unsigned long long)policy_model_generation(d->model));
 	return 0;
@@ -104,7 +106,8 @@ static size_t wl_addrs(const struct workload *w, struct policy_addr *out, size_t
 {
 	size_t n = 0;
 
-	if (!w->pulled)
+	/* A proxymesh workload's snapshot is read, not pulled (proxymesh_attach). */
+	if (!w->pulled && !w->proxymesh)
 		return 0;
 	for (int i = 0; i < w->port.orig.naddrs && n < max; i++) {
 		const struct wire_addr *a = &w->port.orig.addrs[i];

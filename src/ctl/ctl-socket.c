@@ -17,12 +17,14 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 
 struct ctl_client {
 	int fd;
+	int64_t active_ms; /* connected, or last served a complete line */
 	size_t len;
 	char buf[CTL_MAX_REQUEST + 1];
 };
@@ -32,6 +34,14 @@ struct ctl_server {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct ctl_client *clients[CTL_MAX_CLIENTS];
 };
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 json_t *ctl_error(const char *fmt, ...)
 {
@@ -210,6 +220,7 @@ static void accept_clients(struct ctl_server *s)
 			continue;
 		}
 		s->clients[slot]->fd = fd;
+		s->clients[slot]->active_ms = mono_ms();
 	}
 }
 
@@ -247,6 +258,7 @@ static int serve_client(struct ctl_client *c, ctl_handler_fn fn, void *ctx)
 		int rc = send_line(c->fd, resp);
 
 		json_decref(resp);
+		c->active_ms = mono_ms();
 		memmove(c->buf, nl + 1, c->len - line - 1);
 		c->len -= line + 1;
 		if (rc < 0)
@@ -260,6 +272,23 @@ static int serve_client(struct ctl_client *c, ctl_handler_fn fn, void *ctx)
 		return -1;
 	}
 	return 0;
+}
+
+/* Clients that sent nothing, or half a line, for CTL_IDLE_MS give their slot back. */
+static void drop_idle(struct ctl_server *s)
+{
+	int64_t now = mono_ms();
+
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
+		if (s->clients[i] && now - s->clients[i]->active_ms > CTL_IDLE_MS) {
+			/* one non-blocking try: a goodbye must not stall the others */
+			static const char bye[] = "{\"ok\":false,\"error\":\"idle: closing\"}\n";
+
+			if (send(s->clients[i]->fd, bye, sizeof(bye) - 1, MSG_NOSIGNAL) < 0)
+				log_debug("ctl: idle client: %s", strerror(errno));
+			client_drop(s, i);
+		}
+	}
 }
 
 int ctl_server_poll(struct ctl_server *s, int timeout_ms, int extra_fd, ctl_handler_fn fn,
@@ -277,8 +306,10 @@ int ctl_server_poll(struct ctl_server *s, int timeout_ms, int extra_fd, ctl_hand
 		map[n] = i;
 		pfd[n++] = (struct pollfd){.fd = s->clients[i]->fd, .events = POLLIN};
 	}
-	if (poll(pfd, n, timeout_ms) <= 0)
+	if (poll(pfd, n, timeout_ms) <= 0) {
+		drop_idle(s);
 		return 0;
+	}
 	if (pfd[1].revents)
 		fired = 1;
 	for (int k = 2; k < n; k++) {
@@ -287,6 +318,7 @@ int ctl_server_poll(struct ctl_server *s, int timeout_ms, int extra_fd, ctl_hand
 		if (serve_client(s->clients[map[k]], fn, ctx) < 0)
 			client_drop(s, map[k]);
 	}
+	drop_idle(s);
 	if (pfd[0].revents)
 		accept_clients(s);
 	return fired;

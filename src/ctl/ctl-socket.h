@@ -10,6 +10,9 @@
 
 #define CTL_MAX_REQUEST (64 * 1024)
 #define CTL_MAX_CLIENTS 64
+/* A client that completes no request line for this long loses its slot (the CLI sends its
+ * one request right after connecting), so idle or stalled clients cannot hold all slots. */
+#define CTL_IDLE_MS 10000
 
 struct ctl_server;
 

@@ -26,6 +26,7 @@
 #include "metrics.h"
 #include "netns.h"
 #include "policy/policy.h"
+#include "proxymesh.h"
 #include "state.h"
 #include "steer/steer.h"
 #include "wire/wire.h"
@@ -142,6 +143,8 @@ int daemon_init(struct bh_daemon *d, const struct bh_config *cfg, char *err, siz
 		rc = init_datapath(d, err, errlen);
 	if (rc == 0)
 		rc = policy_publish(d);
+	if (rc == 0 && (rc = proxymesh_new(&d->mesh)) < 0)
+		snprintf(err, errlen, "proxymesh: %s", strerror(-rc));
 	if (rc == 0 && (rc = docker_watch_new(&d->docker, d)) < 0)
 		snprintf(err, errlen, "docker watcher: %s", strerror(-rc));
 	if (rc == 0)
@@ -216,6 +219,7 @@ int daemon_run(struct bh_daemon *d)
 		events_poll(d);
 		docker_watch_poll(d->docker);
 		cluster_poll(d->cluster);
+		proxymesh_tick(d);
 		metrics_tick(d->metrics, d);
 	}
 	if (wfd != sfd)
@@ -243,6 +247,8 @@ void daemon_shutdown(struct bh_daemon *d)
 	}
 	if (d->workloads)
 		wl_save(d);
+	/* Sidecar workloads were never pulled: their chains and verdict threads go here. */
+	proxymesh_free(d);
 	if (d->dp) {
 		dp_stop(d->dp);
 		events_poll(d);

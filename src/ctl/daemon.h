@@ -25,6 +25,7 @@ struct docker_watch;
 struct metrics;
 struct log_limit;
 struct cluster;
+struct proxymesh;
 
 struct bh_config {
 	bool foreground;
@@ -78,6 +79,7 @@ struct workload {
 	int mode;                /* enum bh_mode; mirrored in the policy model and the dp port */
 	uint16_t port_idx;
 	bool pulled;
+	bool proxymesh;          /* sidecar pod: judged at NFQUEUE in its netns, not pulled */
 	struct wire_port port;
 	struct workload *next;
 };
@@ -108,6 +110,7 @@ struct bh_daemon {
 	uint64_t threats[THREAT_CATALOG_SIZE]; /* hits by catalogue index (metrics) */
 	struct metrics *metrics;      /* --metrics endpoint, NULL when off */
 	struct cluster *cluster;      /* --cluster: etcd sync, NULL in single-node mode */
+	struct proxymesh *mesh;       /* NFQUEUE verdicts for sidecar workloads (proxymesh.c) */
 	uint16_t capture_idx;         /* port under `bulkhead capture`, 0 = none */
 	long long capture_last_read;  /* when its client last asked (s) */
 	uint64_t capture_lost0;       /* dp_capture_lost() when it started */

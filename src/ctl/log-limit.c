@@ -22,10 +22,10 @@
 
 struct log_limit_slot {
 	char key[LOG_LIMIT_KEY_MAX];
-	int64_t second;      /* the second the counts below belong to */
+	int64_t second;	     /* the second the counts below belong to */
 	unsigned written;    /* lines written in that second */
 	uint64_t suppressed; /* lines held back in that second */
-	json_t *last;        /* the last one held back */
+	json_t *last;	     /* the last one held back */
 };
 
 struct log_limit {

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "netns.h"
 #include "policy/policy.h"
+#include "proxymesh.h"
 #include "state.h"
 #include "steer/steer.h"
 #include "wire/wire.h"
@@ -126,6 +127,9 @@ static int wl_pull(struct bh_daemon *d, struct workload *w, char *err, size_t er
 	char id[9], nsdesc[96];
 	int fd, rc;
 
+	/* A sidecar pod keeps its port: it is judged at NFQUEUE in its netns instead. */
+	if (w->proxymesh)
+		return proxymesh_attach(d, w, err, errlen);
 	fd = wl_open_netns(w);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", wl_netns_desc(w, nsdesc, sizeof(nsdesc)),
@@ -152,6 +156,8 @@ static int wl_unpull(struct bh_daemon *d, struct workload *w, char *err, size_t 
 {
 	int fd, rc;
 
+	if (w->proxymesh)
+		proxymesh_detach(d, w);
 	if (!w->pulled)
 		return 0;
 	wl_disengage(d, w);
@@ -252,6 +258,10 @@ int wl_add(struct bh_daemon *d, struct workload *tmpl, char *err, size_t errlen)
 	*w = *tmpl;
 	w->id = ++d->next_wl_id;
 	w->port_idx = (uint16_t)idx;
+	if (!w->proxymesh && proxymesh_detect(w)) {
+		log_info("workload %s: service-mesh sidecar found in its netns: proxymesh", w->name);
+		w->proxymesh = true;
+	}
 	rc = wl_admit(d, w, err, errlen);
 	if (rc < 0) {
 		d->port_used[idx] = 0;
@@ -260,8 +270,12 @@ int wl_add(struct bh_daemon *d, struct workload *tmpl, char *err, size_t errlen)
 	}
 	w->next = d->workloads;
 	d->workloads = w;
-	log_info("workload %s: pulled %s (port %u, %s/%s, %s)", w->name, w->iface, w->port_idx,
-		 w->port.vin, w->port.vex, bh_mode_name(w->mode));
+	if (w->proxymesh)
+		log_info("workload %s: proxymesh (port not pulled, %s)", w->name,
+			 bh_mode_name(w->mode));
+	else
+		log_info("workload %s: pulled %s (port %u, %s/%s, %s)", w->name, w->iface,
+			 w->port_idx, w->port.vin, w->port.vex, bh_mode_name(w->mode));
 	return wl_save(d);
 }
 
@@ -347,6 +361,8 @@ json_t *wl_to_json(const struct bh_daemon *d, const struct workload *w, bool wit
 	json_object_set_new(j, "mode", json_string(bh_mode_name((enum bh_mode)w->mode)));
 	json_object_set_new(j, "port_idx", json_integer(w->port_idx));
 	json_object_set_new(j, "pulled", json_boolean(w->pulled));
+	if (w->proxymesh)
+		json_object_set_new(j, "proxymesh", json_true());
 	if (with_port && w->pulled)
 		json_object_set_new(j, "port", wire_port_to_json(&w->port));
 	return j;
@@ -422,6 +438,7 @@ static int wl_from_json(json_t *j, struct workload *w)
 		return -EINVAL;
 	w->port_idx = (uint16_t)json_integer_value(json_object_get(j, "port_idx"));
 	w->pulled = json_is_true(json_object_get(j, "pulled"));
+	w->proxymesh = json_is_true(json_object_get(j, "proxymesh"));
 	if (w->pulled && wire_port_from_json(json_object_get(j, "port"), &w->port) < 0)
 		return -EINVAL;
 	return 0;

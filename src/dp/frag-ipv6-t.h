@@ -8,8 +8,8 @@
 
 #include "decode-t.h"
 
-#define FRAG6_SLOTS 256      /* datagrams in flight per worker; a collision only loses one */
-#define FRAG6_TTL_MS 60000   /* RFC 8200 reassembly timeout */
+#define FRAG6_SLOTS 256	   /* datagrams in flight per worker; a collision only loses one */
+#define FRAG6_TTL_MS 60000 /* RFC 8200 reassembly timeout */
 
 /* A datagram whose first fragment this worker forwarded on port_idx. */
 struct frag6_slot {

@@ -25,7 +25,8 @@ static uint32_t slot_of(const struct dp_pkt *p)
 static bool slot_is(const struct frag6_slot *s, const struct dp_pkt *p)
 {
 	return s->id == p->frag_id && s->port_idx == p->port_idx &&
-	       !memcmp(&s->src, &p->src, sizeof(s->src)) && !memcmp(&s->dst, &p->dst, sizeof(s->dst));
+	       !memcmp(&s->src, &p->src, sizeof(s->src)) &&
+	       !memcmp(&s->dst, &p->dst, sizeof(s->dst));
 }
 
 void frag6_allow(struct frag6_table *t, const struct dp_pkt *p, uint64_t now_ms)

@@ -17,12 +17,13 @@
 
 #define URL_MAX 1024
 
-static const char *const methods[] = {"GET ",  "POST ",    "PUT ",   "HEAD ",
+static const char *const methods[] = {"GET ",	 "POST ",    "PUT ",   "HEAD ",
 				      "DELETE ", "OPTIONS ", "PATCH ", "CONNECT "};
 
 static const char *const sqli[] = {
-	"' or 1=1", "' or '1'='1", "\" or 1=1", "' or 'a'='a", " or 1=1--", "union select",
-	"union all select", "; drop table", "';drop table", "' and 1=0", "/etc/passwd' --",
+    "' or 1=1",	    "' or '1'='1",  "\" or 1=1",	"' or 'a'='a",
+    " or 1=1--",    "union select", "union all select", "; drop table",
+    "';drop table", "' and 1=0",    "/etc/passwd' --",
 };
 
 static int lower(int c)

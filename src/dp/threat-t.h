@@ -37,7 +37,12 @@ enum threat_id {
 
 #define THREAT_CATALOG_SIZE 19 /* entries of the catalogue (threat-catalog.c) */
 
-enum threat_severity { THREAT_SEV_LOW = 0, THREAT_SEV_MEDIUM, THREAT_SEV_HIGH, THREAT_SEV_CRITICAL };
+enum threat_severity {
+	THREAT_SEV_LOW = 0,
+	THREAT_SEV_MEDIUM,
+	THREAT_SEV_HIGH,
+	THREAT_SEV_CRITICAL
+};
 
 /* What the dp did with the packet that matched. */
 enum threat_action {
@@ -47,32 +52,32 @@ enum threat_action {
 };
 
 struct threat_def {
-	uint16_t id;           /* enum threat_id */
-	const char *name;      /* snake_case, stable */
-	uint8_t severity;      /* enum threat_severity */
-	uint8_t protect;       /* action in protect/quarantine: THREAT_ACT_DROP or _RESET */
+	uint16_t id;	  /* enum threat_id */
+	const char *name; /* snake_case, stable */
+	uint8_t severity; /* enum threat_severity */
+	uint8_t protect;  /* action in protect/quarantine: THREAT_ACT_DROP or _RESET */
 	const char *summary;
 };
 
 /* Tunable limits (`bulkheadd --threat-limit NAME=N`); 0 = the default below. */
 enum threat_limit {
-	THREAT_LIM_SYN_RATE,      /* SYNs per second to one workload, per worker */
-	THREAT_LIM_ICMP_RATE,     /* ICMP echo requests per second to one workload, per worker */
-	THREAT_LIM_SESSIONS,      /* live sessions one source holds on one port, per worker */
-	THREAT_LIM_SMALL_WINDOW,  /* a SYN advertising a window <= this is flagged */
-	THREAT_LIM_PING_SIZE,     /* ICMP echo payload bytes above this are flagged */
+	THREAT_LIM_SYN_RATE,	 /* SYNs per second to one workload, per worker */
+	THREAT_LIM_ICMP_RATE,	 /* ICMP echo requests per second to one workload, per worker */
+	THREAT_LIM_SESSIONS,	 /* open sessions one source holds on one port, per worker */
+	THREAT_LIM_SMALL_WINDOW, /* a SYN advertising a window <= this is flagged */
+	THREAT_LIM_PING_SIZE,	 /* ICMP echo payload bytes above this are flagged */
 	THREAT_LIM__MAX
 };
 
-#define THREAT_DEF_SYN_RATE 2000
+#define THREAT_DEF_SYN_RATE 20000
 #define THREAT_DEF_ICMP_RATE 1000
-#define THREAT_DEF_SESSIONS 4096
+#define THREAT_DEF_SESSIONS 10000
 #define THREAT_DEF_SMALL_WINDOW 64
 #define THREAT_DEF_PING_SIZE 8192
 
 struct threat_config {
-	bool off;                          /* `--threats off`: the stage is skipped */
-	uint32_t limit[THREAT_LIM__MAX];   /* 0 = default */
+	bool off;			 /* `--threats off`: the stage is skipped */
+	uint32_t limit[THREAT_LIM__MAX]; /* 0 = default */
 };
 
 /* Payload checks look at this many payload packets per direction of a session at most. */

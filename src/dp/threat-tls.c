@@ -50,8 +50,7 @@ static uint16_t heartbeat(const uint8_t *b, uint32_t len)
 static bool sslv2_hello(const uint8_t *b, uint32_t len)
 {
 	return len >= 5 && (b[0] & 0x80) && ((b[0] & 0x7f) << 8 | b[1]) >= 9 &&
-	       b[2] == TLS_CLIENT_HELLO &&
-	       (rd16(b + 3) == 0x0002 || rd16(b + 3) == 0x0300);
+	       b[2] == TLS_CLIENT_HELLO && (rd16(b + 3) == 0x0002 || rd16(b + 3) == 0x0300);
 }
 
 uint16_t threat_tls_check(const uint8_t *b, uint32_t len)

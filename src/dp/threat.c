@@ -4,7 +4,7 @@
  * tables, decides the action from the workload's mode, and reports.
  *
  * Everything lives in fixed tables allocated once per worker (threat_new):
- * per-port SYN and ICMP echo rates, live sessions per (port, source), recent
+ * per-port SYN and ICMP echo rates, open sessions per (port, source), recent
  * IP fragments, and the report aggregator.  A flood must not become a flood
  * of events, so reports are aggregated per (threat, port, source): the first
  * hit is reported at once, the following ones in the same second are counted
@@ -70,7 +70,7 @@ struct agg_ent {
 	uint16_t id, port_idx;
 	uint8_t src[16];
 	uint64_t win_ms;
-	uint32_t pending; /* hits since the last report */
+	uint32_t pending;   /* hits since the last report */
 	struct dp_event ev; /* the first pending hit */
 };
 
@@ -132,17 +132,20 @@ static uint32_t hash_bytes(const uint8_t *b, size_t n, uint32_t h)
 static uint8_t l4_proto(uint8_t ipproto)
 {
 	switch (ipproto) {
-	case IPPROTO_TCP: return POLICY_PROTO_TCP;
-	case IPPROTO_UDP: return POLICY_PROTO_UDP;
+	case IPPROTO_TCP:
+		return POLICY_PROTO_TCP;
+	case IPPROTO_UDP:
+		return POLICY_PROTO_UDP;
 	case IPPROTO_ICMP:
-	case IPPROTO_ICMPV6: return POLICY_PROTO_ICMP;
-	default: return POLICY_PROTO_OTHER;
+	case IPPROTO_ICMPV6:
+		return POLICY_PROTO_ICMP;
+	default:
+		return POLICY_PROTO_OTHER;
 	}
 }
 
-static void event_fill(struct dp_event *ev, const struct dp_port_info *port,
-		       const struct dp_pkt *p, uint16_t id, uint8_t act, const uint8_t *frame,
-		       uint32_t flen)
+static void event_fill(struct dp_event *ev, const struct dp_port_info *port, const struct dp_pkt *p,
+		       uint16_t id, uint8_t act, const uint8_t *frame, uint32_t flen)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->type = DP_EV_THREAT;
@@ -261,7 +264,8 @@ static struct src_ent *src_find(struct threat *t, const struct session *s, bool 
 	struct src_ent *set = t->src[h % SRC_SETS], *free_e = NULL;
 
 	for (int i = 0; i < SRC_WAYS; i++) {
-		if (set[i].n && set[i].port_idx == s->key.port_idx && !memcmp(set[i].addr, addr, 16))
+		if (set[i].n && set[i].port_idx == s->key.port_idx &&
+		    !memcmp(set[i].addr, addr, 16))
 			return &set[i];
 		if (!set[i].n && !free_e)
 			free_e = &set[i];
@@ -295,6 +299,20 @@ void threat_session_end(struct threat *t, const struct session *s)
 	e = src_find(t, s, false);
 	if (e)
 		e->n--;
+}
+
+/*
+ * A TCP session both sides closed (or reset) holds nothing open any more, though it
+ * stays in the table for its closing timeout: it stops counting now, so a client that
+ * opens and closes thousands of connections a second is not taken for a hog.
+ */
+static void session_closed(struct threat *t, struct session *s)
+{
+	if ((s->flags & SESS_F_THREAT) &&
+	    (s->state == SESS_TCP_TIME_WAIT || s->state == SESS_TCP_CLOSED)) {
+		threat_session_end(t, s);
+		s->flags &= (uint8_t)~SESS_F_THREAT;
+	}
 }
 
 /* ---- fragments ---- */
@@ -357,9 +375,8 @@ static uint16_t icmp_check(struct threat *t, const struct dp_pkt *p)
 
 	if (!(p->flags & DP_PKT_ECHO) || p->icmp_type != req)
 		return THREAT_NONE;
-	if (p->dir == DP_DIR_INGRESS &&
-	    over_rate(&t->rates[p->port_idx].icmp, mono_ms(),
-		      threat_limit_get(&t->cfg, THREAT_LIM_ICMP_RATE)))
+	if (p->dir == DP_DIR_INGRESS && over_rate(&t->rates[p->port_idx].icmp, mono_ms(),
+						  threat_limit_get(&t->cfg, THREAT_LIM_ICMP_RATE)))
 		return THREAT_ICMP_FLOOD;
 	if (p->payload_len > threat_limit_get(&t->cfg, THREAT_LIM_PING_SIZE))
 		return THREAT_PING_OF_DEATH;
@@ -382,6 +399,8 @@ static uint16_t l4_check(struct threat *t, const struct dp_pkt *p, const struct 
 	}
 	if (!s)
 		return id;
+	if (p->proto == IPPROTO_TCP)
+		session_closed(t, s);
 	if (sr->created) {
 		uint16_t lim = session_count(t, s);
 
@@ -422,8 +441,8 @@ enum threat_action threat_check(struct threat *t, const struct dp_port_info *por
 		return THREAT_ACT_LOG;
 	act = action_of(d, port, p, sr->s);
 	report(t, port, p, id, act, p->eth, p->len);
-	if (sr->s && (act == THREAT_ACT_RESET || (act == THREAT_ACT_DROP && sr->created &&
-						   id == THREAT_SESSION_LIMIT)))
+	if (sr->s && (act == THREAT_ACT_RESET ||
+		      (act == THREAT_ACT_DROP && sr->created && id == THREAT_SESSION_LIMIT)))
 		sr->s->verdict = SESS_BLOCKED;
 	return (enum threat_action)act;
 }

@@ -42,7 +42,7 @@ void threat_tick(struct threat *t, uint64_t now_ms);
 /* ---- the catalogue (threat-catalog.c) ---- */
 const struct threat_def *threat_def_of(uint16_t id); /* NULL when unknown */
 const struct threat_def *threat_def_at(size_t i);    /* i < THREAT_CATALOG_SIZE */
-int threat_index(uint16_t id);                       /* index in the catalogue, or -1 */
+int threat_index(uint16_t id);			     /* index in the catalogue, or -1 */
 const char *threat_severity_name(uint8_t sev);
 const char *threat_action_name(uint8_t act);
 uint32_t threat_limit_get(const struct threat_config *cfg, enum threat_limit l);

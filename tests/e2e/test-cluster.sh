@@ -141,6 +141,9 @@ check "etcd down: rule add on node1 succeeds" \
 	on 1 bh rule add --from frontend --to backend --port tcp/8081 --action allow
 check "etcd down: the change is queued" bhjq '.cluster.pending > 0' --socket "$STATE/n1/sock" status
 check_not "etcd down: node2 does not have it yet" has_rule_port 2 tcp/8081
+# Both nodes take rule id 500 for different rules while apart: one must move, none is lost.
+on 1 bh rule add --id 500 --from frontend --to backend --port tcp/9001 --action allow >/dev/null
+on 2 bh rule add --id 500 --from frontend --to backend --port tcp/9002 --action allow >/dev/null
 
 # etcd returns: both nodes resynchronise and the queued rule is enforced on node2.
 check "etcd restarts" start_etcd
@@ -149,6 +152,10 @@ check "node2 reconnects" wait_for 5 cluster_is 2 connected
 check "queued rule reaches node2" wait_for 3 has_rule_port 2 tcp/8081
 check "after resync: tcp/8081 allowed across nodes" wait_for 3 tcp_ok frontend 10.99.0.3 8081 1
 check "after resync: tcp/80 still allowed" tcp_ok frontend 10.99.0.3 80
+same_rules() { [ "$(on 1 rules_view)" = "$(on 2 rules_view)" ]; }
+check "id clash: both nodes end with the same rules" wait_for 3 same_rules
+check "id clash: both rules kept, under different ids" bash -c "BULKHEAD_SOCKET=$STATE/n1/sock \
+	$BULKHEAD --json rule list | jq -e '([.[] | select(.ports==\"tcp/9001\" or .ports==\"tcp/9002\") | .id] | unique | length) == 2'"
 id80=$(on 2 bh --json rule list | jq -r '.[] | select(.ports=="tcp/80") | .id')
 on 2 bh rule rm "$id80" >/dev/null
 check "rule removed on node2 disappears on node1" wait_for 2 bash -c "! BULKHEAD_SOCKET=$STATE/n1/sock $BULKHEAD --json rule list | jq -e 'any(.[]; .ports==\"tcp/80\")'"

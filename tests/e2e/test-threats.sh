@@ -4,8 +4,8 @@
 # flood are logged in threats.jsonl (`log --threats`) and counted in metrics; in protect
 # the injection is reset while a clean request passes, and during a SYN flood on one
 # workload pair another pair keeps talking.  The flood comes from its own workload
-# ("mal"): its thousands of half-open sessions also trip the per-source session limit,
-# which would (rightly) block the client's next sessions too.
+# ("mal"): its thousands of half-open sessions may also trip the per-source session
+# limit, which would (rightly) block that source's next sessions too.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/policy-lib.sh"
 require_root

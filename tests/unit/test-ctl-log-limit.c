@@ -15,7 +15,7 @@
 struct sink {
 	int lines;
 	json_int_t suppressed; /* of the last summary */
-	int last_n;            /* "n" of the last summary */
+	int last_n;	       /* "n" of the last summary */
 };
 
 static void emit(void *arg, json_t *line)
@@ -48,12 +48,12 @@ static void test_per_key_rate(void **state)
 		ok += admit(l, "a|b|6/80", 5000 + i, i, &k);
 	assert_int_equal(ok, 3);
 	assert_true(admit(l, "a|b|6/81", 5100, 0, &k)); /* another key has its own budget */
-	log_limit_flush(l, 5200, false, emit, &k);      /* same second: nothing yet */
+	log_limit_flush(l, 5200, false, emit, &k);	/* same second: nothing yet */
 	assert_int_equal(k.lines, 0);
 	log_limit_flush(l, 6000, false, emit, &k);
 	assert_int_equal(k.lines, 1);
 	assert_int_equal(k.suppressed, 97);
-	assert_int_equal(k.last_n, 99); /* the last one held back */
+	assert_int_equal(k.last_n, 99);		  /* the last one held back */
 	log_limit_flush(l, 7000, true, emit, &k); /* nothing left */
 	assert_int_equal(k.lines, 1);
 	log_limit_free(l);
@@ -97,9 +97,9 @@ static void test_shutdown_flushes_all(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_per_key_rate),
-		cmocka_unit_test(test_next_second_writes_summary_first),
-		cmocka_unit_test(test_shutdown_flushes_all),
+	    cmocka_unit_test(test_per_key_rate),
+	    cmocka_unit_test(test_next_second_writes_summary_first),
+	    cmocka_unit_test(test_shutdown_flushes_all),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -205,11 +205,14 @@ static void test_syn_flood(void **st)
 	h.cfg.limit[THREAT_LIM_SYN_RATE] = 5;
 	h_start(&h);
 	for (int i = 0; i < 5; i++) /* near miss: at the limit */
-		assert_int_equal(feed(&h, f, tcp4(f, CLI, (uint16_t)(40000 + i), 80, 0x02, 64240, 1,
-						  "", 0), DP_DIR_INGRESS), THREAT_ACT_LOG);
+		assert_int_equal(
+		    feed(&h, f, tcp4(f, CLI, (uint16_t)(40000 + i), 80, 0x02, 64240, 1, "", 0),
+			 DP_DIR_INGRESS),
+		    THREAT_ACT_LOG);
 	assert_int_equal(drain(&h), 0);
-	assert_int_equal(feed(&h, f, tcp4(f, CLI, 40100, 80, 0x02, 64240, 1, "", 0),
-			      DP_DIR_INGRESS), THREAT_ACT_DROP);
+	assert_int_equal(
+	    feed(&h, f, tcp4(f, CLI, 40100, 80, 0x02, 64240, 1, "", 0), DP_DIR_INGRESS),
+	    THREAT_ACT_DROP);
 	assert_int_equal(drain(&h), 1);
 	assert_int_equal(h.last_id, THREAT_TCP_SYN_FLOOD);
 	/* the same SYNs leaving a client are not a flood of that client */
@@ -255,17 +258,48 @@ static void test_session_limit(void **st)
 	h.cfg.limit[THREAT_LIM_SESSIONS] = 3;
 	h_start(&h);
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(feed(&h, f, udp4(f, (uint16_t)(5000 + i), 9999, "x", 1),
-				      DP_DIR_INGRESS), THREAT_ACT_LOG);
+		assert_int_equal(
+		    feed(&h, f, udp4(f, (uint16_t)(5000 + i), 9999, "x", 1), DP_DIR_INGRESS),
+		    THREAT_ACT_LOG);
 	assert_int_equal(drain(&h), 0);
-	assert_int_equal(feed(&h, f, udp4(f, 5003, 9999, "x", 1), DP_DIR_INGRESS),
-			 THREAT_ACT_DROP);
+	assert_int_equal(feed(&h, f, udp4(f, 5003, 9999, "x", 1), DP_DIR_INGRESS), THREAT_ACT_DROP);
 	assert_int_equal(drain(&h), 1);
 	assert_int_equal(h.last_id, THREAT_SESSION_LIMIT);
 	assert_int_equal(h.last->verdict, SESS_BLOCKED);
 	/* later packets of a counted session are not new sessions */
-	assert_int_equal(feed(&h, f, udp4(f, 5000, 9999, "x", 1), DP_DIR_INGRESS),
-			 THREAT_ACT_LOG);
+	assert_int_equal(feed(&h, f, udp4(f, 5000, 9999, "x", 1), DP_DIR_INGRESS), THREAT_ACT_LOG);
+	h_fini(&h);
+}
+
+/* Closed TCP sessions stop counting at once, not at their table timeout. */
+static void test_session_limit_closed(void **st)
+{
+	static uint8_t f[FMAX];
+	struct h h;
+
+	(void)st;
+	h_init(&h, BH_MODE_PROTECT);
+	h.cfg.limit[THREAT_LIM_SESSIONS] = 2;
+	h_start(&h);
+	for (int i = 0; i < 5; i++) { /* near miss: open and reset, five times */
+		uint16_t sp = (uint16_t)(30000 + i);
+
+		assert_int_equal(
+		    feed(&h, f, tcp4(f, CLI, sp, 80, 0x02, 64240, 1, "", 0), DP_DIR_INGRESS),
+		    THREAT_ACT_LOG);
+		feed(&h, f, tcp4(f, CLI, sp, 80, 0x04, 0, 2, "", 0), DP_DIR_INGRESS);
+	}
+	assert_int_equal(drain(&h), 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(
+		    feed(&h, f, tcp4(f, CLI, (uint16_t)(31000 + i), 80, 0x02, 64240, 1, "", 0),
+			 DP_DIR_INGRESS),
+		    THREAT_ACT_LOG);
+	assert_int_equal(
+	    feed(&h, f, tcp4(f, CLI, 31002, 80, 0x02, 64240, 1, "", 0), DP_DIR_INGRESS),
+	    THREAT_ACT_DROP);
+	assert_int_equal(drain(&h), 1);
+	assert_int_equal(h.last_id, THREAT_SESSION_LIMIT);
 	h_fini(&h);
 }
 
@@ -330,13 +364,15 @@ static void test_syn_data_small_window(void **st)
 	(void)st;
 	h_init(&h, BH_MODE_PROTECT);
 	h_start(&h);
-	assert_int_equal(feed(&h, f, tcp4(f, CLI, 40000, 80, 0x02, 64240, 1, "", 0),
-			      DP_DIR_INGRESS), THREAT_ACT_LOG);
+	assert_int_equal(
+	    feed(&h, f, tcp4(f, CLI, 40000, 80, 0x02, 64240, 1, "", 0), DP_DIR_INGRESS),
+	    THREAT_ACT_LOG);
 	assert_int_equal(feed(&h, f, tcp4(f, CLI, 40001, 80, 0x02, 65, 1, "", 0), DP_DIR_INGRESS),
 			 THREAT_ACT_LOG);
 	assert_int_equal(drain(&h), 0);
-	assert_int_equal(feed(&h, f, tcp4(f, CLI, 40002, 80, 0x02, 64240, 1, "GET /", 5),
-			      DP_DIR_INGRESS), THREAT_ACT_DROP);
+	assert_int_equal(
+	    feed(&h, f, tcp4(f, CLI, 40002, 80, 0x02, 64240, 1, "GET /", 5), DP_DIR_INGRESS),
+	    THREAT_ACT_DROP);
 	assert_int_equal(drain(&h), 1);
 	assert_int_equal(h.last_id, THREAT_TCP_SYN_DATA);
 	assert_int_equal(feed(&h, f, tcp4(f, CLI, 40003, 80, 0x02, 0, 1, "", 0), DP_DIR_INGRESS),
@@ -351,8 +387,8 @@ static void test_syn_data_small_window(void **st)
 /* A DNS query for example.com of the given type. */
 static uint32_t dns_query(uint8_t *m, uint16_t type)
 {
-	static const uint8_t q[] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
-				    7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0};
+	static const uint8_t q[] = {0x12, 0x34, 0x01, 0x00, 0,	 1,   0,   0, 0,   0,	0,   0, 7,
+				    'e',  'x',	'a',  'm',  'p', 'l', 'e', 3, 'c', 'o', 'm', 0};
 
 	memcpy(m, q, sizeof(q));
 	m[sizeof(q)] = (uint8_t)(type >> 8);
@@ -368,8 +404,8 @@ static void test_dns(void **st)
 	uint32_t n;
 
 	(void)st;
-	assert_int_equal(threat_dns_check(m, dns_query(m, 1)), THREAT_NONE);   /* A */
-	assert_int_equal(threat_dns_check(m, dns_query(m, 28)), THREAT_NONE);  /* AAAA */
+	assert_int_equal(threat_dns_check(m, dns_query(m, 1)), THREAT_NONE);  /* A */
+	assert_int_equal(threat_dns_check(m, dns_query(m, 28)), THREAT_NONE); /* AAAA */
 	assert_int_equal(threat_dns_check(m, dns_query(m, 252)), THREAT_DNS_ZONE_TRANSFER);
 	assert_int_equal(threat_dns_check(m, dns_query(m, 251)), THREAT_DNS_ZONE_TRANSFER);
 	assert_int_equal(threat_dns_check(m, dns_query(m, 10)), THREAT_DNS_NULL_QUERY);
@@ -443,10 +479,10 @@ static uint32_t client_hello(uint8_t *b, uint16_t rv, uint16_t cv)
 	b[o++] = (uint8_t)(cv >> 8), b[o++] = (uint8_t)cv;
 	memset(b + o, 0x5a, 32);
 	o += 32;
-	b[o++] = 0;                            /* session id */
+	b[o++] = 0;					      /* session id */
 	b[o++] = 0, b[o++] = 2, b[o++] = 0x00, b[o++] = 0x2f; /* TLS_RSA_WITH_AES_128_CBC_SHA */
-	b[o++] = 1, b[o++] = 0;                /* null compression */
-	b[o++] = 0, b[o++] = 0;                /* no extensions */
+	b[o++] = 1, b[o++] = 0;				      /* null compression */
+	b[o++] = 0, b[o++] = 0;				      /* no extensions */
 	return o;
 }
 
@@ -521,7 +557,8 @@ static void test_http_reset_in_protect(void **st)
 	feed(&h, f, tcp4(f, SRV, 80, 40000, 0x12, 64240, 500, "", 0), DP_DIR_EGRESS);
 	feed(&h, f, tcp4(f, CLI, 40000, 80, 0x10, 502, 101, "", 0), DP_DIR_INGRESS);
 	assert_int_equal(feed(&h, f, tcp4(f, CLI, 40000, 80, 0x18, 502, 101, req, sizeof(req) - 1),
-			      DP_DIR_INGRESS), THREAT_ACT_RESET);
+			      DP_DIR_INGRESS),
+			 THREAT_ACT_RESET);
 	assert_int_equal(h.last->verdict, SESS_BLOCKED);
 	assert_int_equal(drain(&h), 1);
 	assert_int_equal(h.last_id, THREAT_HTTP_SQL_INJECTION);
@@ -539,8 +576,9 @@ static void test_off(void **st)
 	h_init(&h, BH_MODE_PROTECT);
 	h.cfg.off = true;
 	h_start(&h);
-	assert_int_equal(feed(&h, f, tcp4(f, CLI, 40002, 80, 0x02, 0, 1, "GET /", 5),
-			      DP_DIR_INGRESS), THREAT_ACT_LOG);
+	assert_int_equal(
+	    feed(&h, f, tcp4(f, CLI, 40002, 80, 0x02, 0, 1, "GET /", 5), DP_DIR_INGRESS),
+	    THREAT_ACT_LOG);
 	assert_int_equal(drain(&h), 0);
 	h_fini(&h);
 }
@@ -570,20 +608,21 @@ static void test_catalog(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_catalog),
-		cmocka_unit_test(test_syn_flood),
-		cmocka_unit_test(test_icmp_flood_and_ping_of_death),
-		cmocka_unit_test(test_session_limit),
-		cmocka_unit_test(test_invalid_packet_rate_limited),
-		cmocka_unit_test(test_frag_overlap),
-		cmocka_unit_test(test_syn_data_small_window),
-		cmocka_unit_test(test_dns),
-		cmocka_unit_test(test_dns_frame),
-		cmocka_unit_test(test_ssh),
-		cmocka_unit_test(test_tls),
-		cmocka_unit_test(test_http),
-		cmocka_unit_test(test_http_reset_in_protect),
-		cmocka_unit_test(test_off),
+	    cmocka_unit_test(test_catalog),
+	    cmocka_unit_test(test_syn_flood),
+	    cmocka_unit_test(test_icmp_flood_and_ping_of_death),
+	    cmocka_unit_test(test_session_limit),
+	    cmocka_unit_test(test_session_limit_closed),
+	    cmocka_unit_test(test_invalid_packet_rate_limited),
+	    cmocka_unit_test(test_frag_overlap),
+	    cmocka_unit_test(test_syn_data_small_window),
+	    cmocka_unit_test(test_dns),
+	    cmocka_unit_test(test_dns_frame),
+	    cmocka_unit_test(test_ssh),
+	    cmocka_unit_test(test_tls),
+	    cmocka_unit_test(test_http),
+	    cmocka_unit_test(test_http_reset_in_protect),
+	    cmocka_unit_test(test_off),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
