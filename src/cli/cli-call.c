@@ -102,3 +102,17 @@ json_t *cli_call(const struct cli *c, json_t *req)
 		die("bad response from bulkheadd: %s", jerr.text);
 	return resp;
 }
+
+json_t *cli_request(const struct cli *c, json_t *req)
+{
+	json_t *resp = cli_call(c, req), *res;
+	const char *err = json_string_value(json_object_get(resp, "error"));
+
+	json_decref(req);
+	if (!json_is_true(json_object_get(resp, "ok")))
+		die("%s", err ? err : "request failed");
+	res = json_object_get(resp, "result");
+	res = res ? json_incref(res) : json_object();
+	json_decref(resp);
+	return res;
+}

@@ -75,17 +75,6 @@ static void parse_capture_args(int argc, char **argv, struct capture_args *a)
 	a->name = argv[optind];
 }
 
-static json_t *call_ok(const struct cli *c, json_t *req, json_t **resp)
-{
-	*resp = cli_call(c, req);
-	json_decref(req);
-	if (!json_is_true(json_object_get(*resp, "ok")))
-		die("%s", json_string_value(json_object_get(*resp, "error"))
-				  ? json_string_value(json_object_get(*resp, "error"))
-				  : "request failed");
-	return json_object_get(*resp, "result");
-}
-
 static int b64_val(char ch)
 {
 	const char *tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -211,35 +200,32 @@ int run_capture(const struct cli *c, int argc, char **argv)
 	struct capture_args a = {0};
 	struct capture_out o = {0};
 	struct timespec t0, now;
-	json_t *resp, *res;
+	json_t *res;
 	long long lost = 0;
 
 	parse_capture_args(argc, argv, &a);
 	open_output(&a, &o);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	call_ok(c, json_pack("{s:s, s:s}", "cmd", "capture.start", "name", a.name), &resp);
-	json_decref(resp);
+	json_decref(cli_request(c, json_pack("{s:s, s:s}", "cmd", "capture.start", "name", a.name)));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!interrupted && (!a.count || o.written < a.count)) {
 		json_t *pkt;
 		size_t i;
 
-		res = call_ok(c, json_pack("{s:s, s:s}", "cmd", "capture.read", "name", a.name),
-			      &resp);
+		res = cli_request(c, json_pack("{s:s, s:s}", "cmd", "capture.read", "name", a.name));
 		json_array_foreach(json_object_get(res, "packets"), i, pkt)
 			if (!a.count || o.written < a.count)
 				write_packet(&o, a.name, pkt);
 		lost = json_integer_value(json_object_get(res, "lost"));
-		json_decref(resp);
+		json_decref(res);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (a.seconds && (now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9 >=
 					 a.seconds)
 			break;
 		usleep(100000);
 	}
-	call_ok(c, json_pack("{s:s}", "cmd", "capture.stop"), &resp);
-	json_decref(resp);
+	json_decref(cli_request(c, json_pack("{s:s}", "cmd", "capture.stop")));
 	pcap_dump_close(o.dump);
 	fprintf(stderr, "%ld packets captured (%ld dropped by the dp), %lld lost by the capture\n",
 		o.written, o.dropped, lost);

@@ -20,16 +20,7 @@
 
 static json_t *call_ok(const struct cli *c, const char *cmd)
 {
-	json_t *req = req_new(cmd), *resp = cli_call(c, req), *res;
-
-	json_decref(req);
-	if (!json_is_true(json_object_get(resp, "ok")))
-		die("%s", json_string_value(json_object_get(resp, "error"))
-				  ? json_string_value(json_object_get(resp, "error"))
-				  : "request failed");
-	res = json_incref(json_object_get(resp, "result"));
-	json_decref(resp);
-	return res;
+	return cli_request(c, req_new(cmd));
 }
 
 static const char *s(json_t *o, const char *k)

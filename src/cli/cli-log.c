@@ -49,9 +49,8 @@ static void parse_log_args(int argc, char **argv, struct log_args *a)
 		die("%s", usage);
 }
 
-/* One round trip; returns the result object (owned by *resp) or exits with the error. */
-static json_t *log_call(const struct cli *c, const struct log_args *a, json_int_t offset,
-			json_t **resp)
+/* One round trip; returns the result (a new reference) or exits with the error. */
+static json_t *log_call(const struct cli *c, const struct log_args *a, json_int_t offset)
 {
 	json_t *req = json_pack("{s:s, s:s}", "cmd", "log", "kind", a->kind);
 
@@ -59,13 +58,7 @@ static json_t *log_call(const struct cli *c, const struct log_args *a, json_int_
 		json_object_set_new(req, "offset", json_integer(offset));
 	else
 		json_object_set_new(req, "lines", json_integer(a->lines));
-	*resp = cli_call(c, req);
-	json_decref(req);
-	if (!json_is_true(json_object_get(*resp, "ok")))
-		die("%s", json_string_value(json_object_get(*resp, "error"))
-				  ? json_string_value(json_object_get(*resp, "error"))
-				  : "request failed");
-	return json_object_get(*resp, "result");
+	return cli_request(c, req);
 }
 
 static void print_json_lines(json_t *lines)
@@ -85,13 +78,13 @@ static int follow(const struct cli *c, const struct log_args *a, json_int_t offs
 	const struct timespec nap = {0, FOLLOW_POLL_MS * 1000000L};
 
 	for (;;) {
-		json_t *resp, *r;
+		json_t *r;
 
 		nanosleep(&nap, NULL);
-		r = log_call(c, a, offset, &resp);
+		r = log_call(c, a, offset);
 		print_json_lines(json_object_get(r, "lines"));
 		offset = json_integer_value(json_object_get(r, "offset"));
-		json_decref(resp);
+		json_decref(r);
 	}
 	return 0;
 }
@@ -99,11 +92,11 @@ static int follow(const struct cli *c, const struct log_args *a, json_int_t offs
 int run_log(const struct cli *c, int argc, char **argv)
 {
 	struct log_args a;
-	json_t *resp, *r;
 	json_int_t offset;
+	json_t *r;
 
 	parse_log_args(argc, argv, &a);
-	r = log_call(c, &a, -1, &resp);
+	r = log_call(c, &a, -1);
 	offset = json_integer_value(json_object_get(r, "offset"));
 	if (a.follow)
 		print_json_lines(json_object_get(r, "lines"));
@@ -111,6 +104,6 @@ int run_log(const struct cli *c, int argc, char **argv)
 		print_json(json_object_get(r, "lines"));
 	else
 		print_log_lines(json_object_get(r, "lines"));
-	json_decref(resp);
+	json_decref(r);
 	return a.follow ? follow(c, &a, offset) : 0;
 }

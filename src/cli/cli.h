@@ -15,6 +15,8 @@ struct cli {
 
 /* One request/response round trip; returns the response or NULL (error printed). */
 json_t *cli_call(const struct cli *c, json_t *req);
+/* Round trip that exits with the daemon's one-line error; steals req, returns the result. */
+json_t *cli_request(const struct cli *c, json_t *req);
 
 /* Aligned text tables. */
 struct table;
