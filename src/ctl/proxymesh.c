@@ -408,6 +408,16 @@ static int syn_decode(const uint8_t *pkt, int len, uint8_t src[16], uint8_t dst[
 }
 
 /*
+ * The sidecar's own ports (istio 15000-15099, linkerd 4140-4191): the app's outbound
+ * connections REDIRECTed to the sidecar and its admin/health ports cross lo too, and are
+ * not connections to the app.
+ */
+static bool sidecar_port(uint16_t port)
+{
+	return (port >= 15000 && port <= 15099) || (port >= 4140 && port <= 4191);
+}
+
+/*
  * Judge a sidecar connection to the app as ingress from its real client.  When several
  * clients are connected to the sidecar at once we cannot tell which one this is, so the
  * most restrictive verdict among them wins: a denied client never slips in alongside an
@@ -427,7 +437,7 @@ static uint32_t decide(struct pm_wl *wl, const uint8_t *pkt, int len)
 	bool block = false, logit = false;
 	int n;
 
-	if (syn_decode(pkt, len, src, dst, &sport, &dport) < 0)
+	if (syn_decode(pkt, len, src, dst, &sport, &dport) < 0 || sidecar_port(dport))
 		return NF_ACCEPT;
 	/* No inbound connection behind it: traffic inside the workload (its own group). */
 	n = find_clients(wl);

@@ -39,6 +39,9 @@ ip netns exec "$T-pod" python3 "$MESHPEER" app 8080 >/dev/null 2>&1 &
 PEER_PIDS+=($!)
 ip netns exec "$T-pod" python3 "$MESHPEER" sidecar 15006 8080 >/dev/null 2>&1 &
 PEER_PIDS+=($!)
+# Stand-in for the sidecar's own health port (istio 15020), on lo.
+ip netns exec "$T-pod" python3 "$MESHPEER" app 15020 >/dev/null 2>&1 &
+PEER_PIDS+=($!)
 cns pod iptables -w -t nat -A PREROUTING -i eth0 -p tcp --dport 8080 -j REDIRECT --to-ports 15006
 # A process named envoy in pod2's netns: bulkheadd must notice the sidecar by itself.
 cp "$(command -v sleep)" "$STATE/envoy"
@@ -54,6 +57,7 @@ queue_rule() { cns pod iptables -w -S BULKHEAD_INPUT_PROXYMESH |
 	grep -- '-p tcp' | grep -- '--tcp-flags FIN,SYN,RST,ACK SYN' |
 	grep -q -- '-j NFQUEUE --queue-num 4242 --queue-bypass'; }
 mesh_ok() { tcp_ok "$1" $POD 8080 3; }
+no_inbound() { [ -z "$(cns pod ss -Htn state established '( sport = :15006 )')" ]; }
 
 check "before bulkhead: client1 -> pod tcp/8080 via the sidecar" mesh_ok client1
 check "before bulkhead: client2 -> pod tcp/8080 via the sidecar" mesh_ok client2
@@ -88,13 +92,36 @@ burst_ok() {
 	return $rc
 }
 check "protect: a burst of 20 client1 connections all pass" burst_ok
+# client1 and client2 at once: the sidecar's connections cannot be told apart, and a denied
+# client must never get in alongside an allowed one (client1 may be refused meanwhile).
+mixed_c2_blocked() {
+	local pids=() d="$STATE/mixed" p
+	mkdir -p "$d"
+	for i in $(seq 10); do
+		(mesh_ok client1 >/dev/null 2>&1) & pids+=($!)
+		(mesh_ok client2 >/dev/null 2>&1 && touch "$d/c2-$i") & pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p"; done
+	[ -z "$(ls -A "$d")" ]
+}
+check "protect: client2 never passes while racing client1" mixed_c2_blocked
+check "the sidecar's inbound connections are gone" wait_for 6 no_inbound
 check "lo traffic inside the pod (no inbound client) passes" \
 	cns pod python3 "$NETPEER" tcp 127.0.0.1 8080 3
 check "monitor: client2 allowed and logged" bh mode pod monitor
 check "monitor: client2 -> pod tcp/8080 passes" mesh_ok client2
 check "monitor: violation logged for client2" wait_for 3 violation tcp/8080 monitor \
 	"and .from_ip == \"$C2\" and .workload == \"pod\" and .stage == \"proxymesh\""
+LONG2="$STATE/long2"
+long_start client2 $POD 8080 "$LONG2" 3
+check "monitor: a long-lived client2 connection through the sidecar" wait_for 3 long_alive "$LONG2"
 check "back to protect" bh mode pod protect
+check "protect: the sidecar's own port (15020) on lo is not judged" \
+	cns pod python3 "$NETPEER" tcp 127.0.0.1 15020 3
+check_not "protect: lo to the app refused while a denied client holds the sidecar" \
+	cns pod python3 "$NETPEER" tcp 127.0.0.1 8080 3
+kill "${PEER_PIDS[-1]}" 2>/dev/null
+check "the long-lived connection is gone" wait_for 6 no_inbound
 check "sidecar auto-detected: pod2 (envoy in its netns) is proxymesh" bh workload add pod2 \
 	--netns "$T-pod2" --mode monitor
 check "pod2: proxymesh, not pulled" \
