@@ -73,8 +73,8 @@ check "protect: clean request answered" test "$(peer http $WEB 80 /index.html)" 
 cns mal python3 "$PEER" synflood $MAL $WEB 80 4 >/dev/null &
 FLOOD=$!
 sleep 1
-check "protect: during the flood, c2 -> w2 tcp/8080 flows" tcp_ok c2 $W2 8080
-check "protect: ... twice" tcp_ok c2 $W2 8080
+check "protect: during the flood, c2 -> w2 tcp/8080 flows" tcp_ok c2 $W2 8080 3
+check "protect: ... twice" tcp_ok c2 $W2 8080 3
 wait "$FLOOD"
 check "protect: tcp_syn_flood dropped" wait_for 3 threat tcp_syn_flood drop
 finish
