@@ -42,16 +42,46 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int serve(int port)
+/* A listening socket on [::]:port (v4 and v6); -1 with the error printed. */
+static int listen_on(int port, int backlog, const char *what)
 {
 	struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
 	int one = 1, fd = socket(AF_INET6, SOCK_STREAM, 0);
 
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1024) < 0) {
-		perror("connrate serve");
-		return 1;
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, backlog) < 0) {
+		perror(what);
+		return -1;
 	}
+	return fd;
+}
+
+/* Accept forever; each connection gets a detached thread running fn (NODELAY if asked). */
+__attribute__((noreturn)) static void serve_threads(int fd, void *(*fn)(void *), int nodelay)
+{
+	int one = 1;
+
+	for (;;) {
+		long c = accept(fd, NULL, NULL);
+		pthread_t th;
+
+		if (c < 0)
+			continue;
+		if (nodelay)
+			setsockopt((int)c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (pthread_create(&th, NULL, fn, (void *)c) == 0)
+			pthread_detach(th);
+		else
+			close((int)c);
+	}
+}
+
+static int serve(int port)
+{
+	int fd = listen_on(port, 1024, "connrate serve");
+
+	if (fd < 0)
+		return 1;
 	for (;;) {
 		int c = accept(fd, NULL, NULL);
 
@@ -78,26 +108,11 @@ static void *echo_conn(void *arg)
 
 static int echo_serve(int port)
 {
-	struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
-	int one = 1, fd = socket(AF_INET6, SOCK_STREAM, 0);
+	int fd = listen_on(port, 64, "connrate echo");
 
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0) {
-		perror("connrate echo");
+	if (fd < 0)
 		return 1;
-	}
-	for (;;) {
-		long c = accept(fd, NULL, NULL);
-		pthread_t th;
-
-		if (c < 0)
-			continue;
-		setsockopt((int)c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		if (pthread_create(&th, NULL, echo_conn, (void *)c) == 0)
-			pthread_detach(th);
-		else
-			close((int)c);
-	}
+	serve_threads(fd, echo_conn, 1);
 }
 
 static int cmp_u(const void *a, const void *b);
@@ -134,25 +149,11 @@ out:
 
 static int http_serve(int port)
 {
-	struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
-	int one = 1, fd = socket(AF_INET6, SOCK_STREAM, 0);
+	int fd = listen_on(port, 256, "connrate http");
 
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 256) < 0) {
-		perror("connrate http");
+	if (fd < 0)
 		return 1;
-	}
-	for (;;) {
-		long c = accept(fd, NULL, NULL);
-		pthread_t th;
-
-		if (c < 0)
-			continue;
-		if (pthread_create(&th, NULL, http_conn, (void *)c) == 0)
-			pthread_detach(th);
-		else
-			close((int)c);
-	}
+	serve_threads(fd, http_conn, 0);
 }
 
 /* Added latency without connection setup: p50/p99 of 1-byte round trips. */
