@@ -51,6 +51,13 @@ json_t *ctl_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/*
+	 * Messages quote what the client sent (a parser's error text, a name), which may not
+	 * be UTF-8: jansson would refuse the string and the client would get no answer.
+	 */
+	for (char *p = msg; *p; p++)
+		if ((unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20)
+			*p = '?';
 	return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
 }
 
