@@ -120,7 +120,8 @@ static json_t *build_workload_add(int argc, char **argv)
 		{"netns", required_argument, NULL, 'n'}, {"pid", required_argument, NULL, 'p'},
 		{"docker", required_argument, NULL, 'D'}, {"iface", required_argument, NULL, 'i'},
 		{"group", required_argument, NULL, 'g'}, {"mode", required_argument, NULL, 'm'},
-		{"label", required_argument, NULL, 'l'}, {"proxymesh", no_argument, NULL, 'P'}, {0},
+		{"label", required_argument, NULL, 'l'}, {"proxymesh", no_argument, NULL, 'P'},
+		{"tap", no_argument, NULL, 'T'}, {0},
 	};
 	json_t *r = req_new("workload.add"), *groups = json_array(), *labels = json_object();
 	int c;
@@ -136,8 +137,10 @@ static json_t *build_workload_add(int argc, char **argv)
 		case 'm': json_object_set_new(r, "mode", json_string(optarg)); break;
 		case 'l': add_label(labels, optarg); break;
 		case 'P': json_object_set_new(r, "proxymesh", json_true()); break;
+		case 'T': json_object_set_new(r, "tap", json_true()); break;
 		default: die("usage: bulkhead workload add NAME (--netns NS | --pid PID | --docker ID) "
-			     "[--iface eth0] [--group G]... [--mode M] [--label K=V]... [--proxymesh]");
+			     "[--iface eth0] [--group G]... [--mode M] [--label K=V]... [--proxymesh] "
+			     "[--tap]");
 		}
 	}
 	if (optind != argc - 1)
@@ -154,14 +157,21 @@ static json_t *build_workload_add(int argc, char **argv)
 static const struct command commands[] = {
 	{"status", "status [-w|--watch [SECONDS]]", NULL, NULL, run_status},
 	CMD("workload add", "workload add NAME (--netns NS | --pid PID | --docker ID) "
-			    "[--iface eth0] [--group G]... [--mode M] [--label K=V]... [--proxymesh]",
+			    "[--iface eth0] [--group G]... [--mode M] [--label K=V]... [--proxymesh] "
+			    "[--tap]\n"
+			    "      --tap: in discover/monitor the dp reads a tap of the port (not pulled, "
+			    "cannot block);\n"
+			    "      protect/quarantine pull it inline, discover/monitor tap it again",
 	    build_workload_add, NULL),
 	CMD("workload rm", "workload rm NAME", build_workload_rm, NULL),
 	CMD("workload list", "workload list", build_workload_list, print_workloads),
 	CMD("mode", "mode (NAME | --all) discover|monitor|protect|quarantine", build_mode,
 	    print_mode),
-	CMD("group add", "group add G [--cidr CIDR]... [--fqdn PATTERN]...", build_group_add,
-	    print_group),
+	CMD("group add", "group add G [--cidr CIDR]... [--fqdn PATTERN]...\n"
+			 "      --fqdn api.example.com | *.example.com: peers whose address the "
+			 "workload's DNS\n"
+			 "      answers gave for a matching name (TTL + bulkheadd --fqdn-grace)",
+	    build_group_add, print_group),
 	CMD("group rm", "group rm G", build_group_rm, NULL),
 	CMD("group list", "group list", build_group_list, print_groups),
 	CMD("rule add", "rule add --from G --to G [--port SPEC] [--app APP]... "
@@ -183,6 +193,13 @@ static const struct command commands[] = {
 	 NULL, NULL, run_policy_import},
 	CMD("apps", "apps              (names --app accepts; DPI counters)", build_apps,
 	    print_apps),
+	CMD("sig add", "sig add NAME --pattern REGEX [--http-field url|header|body] "
+		       "[--action log|drop|reset] [--group G]... "
+		       "[--severity low|medium|high|critical] [--case-insensitive]",
+	    build_sig_add, print_sig),
+	CMD("sig rm", "sig rm NAME", build_sig_rm, NULL),
+	CMD("sig list", "sig list          (user signatures: DLP/WAF regexes, docs/threats.md)",
+	    build_sig_list, print_sigs),
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

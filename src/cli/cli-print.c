@@ -69,7 +69,9 @@ void print_workloads(json_t *arr)
 			snprintf(ns, sizeof(ns), "pid:%" JSON_INTEGER_FORMAT, jint(w, "pid"));
 		snprintf(port, sizeof(port), "%" JSON_INTEGER_FORMAT, jint(w, "port_idx"));
 		table_row(t, jstr(w, "name"), ns, jstr(w, "iface"), port, jstr(w, "mode"),
-			  json_is_true(json_object_get(w, "pulled")) ? "inline" : "NOT ENFORCED",
+			  json_is_true(json_object_get(w, "pulled"))   ? "inline"
+			  : json_is_true(json_object_get(w, "tapped")) ? "tap (cannot block)"
+								       : "NOT ENFORCED",
 			  human(jint(st, "packets_out"), b[0], 32),
 			  human(jint(st, "packets_in"), b[1], 32),
 			  human(jint(st, "bytes_out"), b[2], 32),
@@ -288,10 +290,17 @@ void print_explain(json_t *r)
 /* A threats.jsonl line for people. */
 static void print_threat_line(json_t *l)
 {
+	char name[128];
+
+	/* A user signature's line names the signature (sig add NAME). */
+	if (json_object_get(l, "signature"))
+		snprintf(name, sizeof(name), "signature %s", jstr(l, "signature"));
+	else
+		snprintf(name, sizeof(name), "%s", jstr(l, "name"));
 	printf("%s  threat %" JSON_INTEGER_FORMAT " %s (%s)  %s (%s:%" JSON_INTEGER_FORMAT
 	       ") -> %s (%s:%" JSON_INTEGER_FORMAT ") %s  %s, mode %s at %s  x%" JSON_INTEGER_FORMAT
 	       "\n",
-	       jstr(l, "time"), jint(l, "threat_id"), jstr(l, "name"), jstr(l, "severity"),
+	       jstr(l, "time"), jint(l, "threat_id"), name, jstr(l, "severity"),
 	       jstr(l, "from"), jstr(l, "from_ip"), jint(l, "from_port"), jstr(l, "to"),
 	       jstr(l, "to_ip"), jint(l, "to_port"), jstr(l, "proto"), jstr(l, "action"),
 	       jstr(l, "mode"), jstr(l, "workload"), jint(l, "count"));

@@ -37,6 +37,12 @@ json_t *build_rule_list(int argc, char **argv);
 json_t *build_rule_promote(int argc, char **argv);
 json_t *build_conn_list(int argc, char **argv);
 json_t *build_explain(int argc, char **argv);
+/* cli-sig.c: user signatures */
+json_t *build_sig_add(int argc, char **argv);
+json_t *build_sig_rm(int argc, char **argv);
+json_t *build_sig_list(int argc, char **argv);
+void print_sigs(json_t *result);
+void print_sig(json_t *result);
 
 /* Commands that do more than one round trip (cli-log.c). */
 int run_log(const struct cli *c, int argc, char **argv);

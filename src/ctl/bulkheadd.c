@@ -27,21 +27,28 @@ static void usage(FILE *f)
 		"                 [--docker auto|on|off]\n"
 		"                 [--docker-socket PATH] [--docker-label KEY[=VALUE]]\n"
 		"                 [--default-mode MODE] [--cluster etcd://HOST:PORT[,...]]\n"
-		"                 [--node NAME] [--debug]\n\n"
+		"                 [--node NAME] [--fqdn-grace SECONDS] [--debug]\n\n"
 		"bulkhead's enforcer: pulls workload ports inline through its data path.\n\n"
 		"  --foreground          stay in the foreground, log to stderr\n"
 		"  --state-dir DIR       workloads and policy (default /var/lib/bulkhead)\n"
 		"  --socket PATH         control socket (default /run/bulkhead/bulkhead.sock)\n"
-		"  --driver NAME         steering driver (default auto: ebpf)\n"
+		"  --driver NAME         steering driver (default auto: ebpf); tap: workloads\n"
+		"                        are not pulled in discover/monitor, the dp reads a tap\n"
+		"                        of their interface (cannot block); protect/quarantine\n"
+		"                        pull them inline with ebpf\n"
 		"  --fail open|closed    traffic of pulled ports while no dp runs (default closed)\n"
 		"  --metrics ADDR:PORT   Prometheus endpoint (off by default)\n"
 		"  --enforcer-netns NAME network namespace bulkheadd owns (default bulkhead)\n"
 		"  --workers N           dp worker threads (default: one per CPU)\n"
 		"  --fast-path on|off    let eBPF forward established, allowed flows without the\n"
 		"                        dp (it still sees SYN/FIN/RST and a sample; default on)\n"
-		"  --threats on|off      threat detection in the dp (docs/threats.md; default on)\n"
+		"  --threats on|off      threat detection in the dp, user signatures included\n"
+		"                        (docs/threats.md; default on)\n"
 		"  --threat-limit NAME=N tune a threat threshold: syn-rate, icmp-rate, sessions,\n"
-		"                        small-window, ping-size (repeatable)\n"
+		"                        small-window, ping-size; sig-depth (payload bytes per\n"
+		"                        direction matched against signatures, default 1048576),\n"
+		"                        sig-sessions (sessions under signature inspection per\n"
+		"                        worker, default 4096) (repeatable)\n"
 		"  --docker auto|on|off  follow Docker containers as workloads (auto: when the\n"
 		"                        engine's socket exists at start)\n"
 		"  --docker-socket PATH  the engine's socket (default /var/run/docker.sock)\n"
@@ -50,7 +57,9 @@ static void usage(FILE *f)
 		"                        label (default discover)\n"
 		"  --cluster URL         share policy and a workload index with other nodes\n"
 		"                        through etcd (etcd://HOST:PORT[,HOST:PORT...])\n"
-		"  --node NAME           this node's name in the cluster (default: host name)\n");
+		"  --node NAME           this node's name in the cluster (default: host name)\n"
+		"  --fqdn-grace SECONDS  FQDN groups: the addresses of a DNS answer stay in the\n"
+		"                        group this long after its TTL ends (0..3600, default 5)\n");
 }
 
 static int check_docker_args(const struct bh_config *cfg)
@@ -96,7 +105,7 @@ static int check_cluster_args(struct bh_config *cfg)
 }
 
 /* Long-only options: values no short option can take. */
-enum { OPT_SESSIONS = 0x100 };
+enum { OPT_SESSIONS = 0x100, OPT_FQDN_GRACE };
 
 static int parse_args(int argc, char **argv, struct bh_config *cfg)
 {
@@ -121,6 +130,7 @@ static int parse_args(int argc, char **argv, struct bh_config *cfg)
 		{"node", required_argument, NULL, 'N'},
 		/* not in usage(): a small cap lets tests fill the session table quickly */
 		{"sessions-per-worker", required_argument, NULL, OPT_SESSIONS},
+		{"fqdn-grace", required_argument, NULL, OPT_FQDN_GRACE},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -154,7 +164,8 @@ static int parse_args(int argc, char **argv, struct bh_config *cfg)
 		case 'Y':
 			if (threat_limit_parse(&cfg->threat, optarg) < 0) {
 				fprintf(stderr, "bulkheadd: --threat-limit takes NAME=N (syn-rate, "
-						"icmp-rate, sessions, small-window, ping-size)\n");
+						"icmp-rate, sessions, small-window, ping-size, "
+						"sig-depth, sig-sessions)\n");
 				return -EINVAL;
 			}
 			break;
@@ -174,6 +185,17 @@ static int parse_args(int argc, char **argv, struct bh_config *cfg)
 				return -EINVAL;
 			}
 			cfg->sessions_per_worker = (uint32_t)v;
+			break;
+		}
+		case OPT_FQDN_GRACE: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || end == optarg || v > 3600) {
+				fprintf(stderr, "bulkheadd: --fqdn-grace takes 0..3600 seconds\n");
+				return -EINVAL;
+			}
+			cfg->fqdn_grace_ms = (uint32_t)v * 1000;
 			break;
 		}
 		case 'h': usage(stdout); exit(0);
@@ -254,6 +276,7 @@ int main(int argc, char **argv)
 		.fail_mode = "closed",
 		.enf_netns = "bulkhead",
 		.fast_path = true,
+		.fqdn_grace_ms = 5000,
 		.docker = "auto",
 		.docker_socket = DOCKER_SOCKET_DEFAULT,
 		.default_mode = "discover",

@@ -66,7 +66,7 @@ json_t *cmd_capture_start(struct bh_daemon *d, json_t *req)
 
 	if (!w)
 		return ctl_error("no workload named %s", name ? name : "(none)");
-	if (!w->pulled)
+	if (!wl_attached(w)) /* pulled, or tapped: the dp sees its frames either way */
 		return ctl_error("workload %s is not enforced inline: nothing to capture", name);
 	if (d->capture_idx && d->capture_idx != w->port_idx &&
 	    time(NULL) - d->capture_last_read <= CAPTURE_IDLE_S)

@@ -15,6 +15,7 @@
 #include "cmd.h"
 #include "ctl-socket.h"
 #include "daemon.h"
+#include "dp/dp.h"
 #include "policy/policy.h"
 
 #define EXPLAIN_LEN 1024
@@ -113,7 +114,9 @@ static json_t *end_json(const struct policy *p, const struct policy_query *q, co
 static json_t *explain_ends(struct bh_daemon *d, const struct operand *from,
 			    const struct operand *to, uint8_t proto, uint16_t port, uint8_t app)
 {
-	struct policy_query q = {.proto = proto, .port = port, .app = app};
+	/* Resolved names as the dp holds them now: FQDN groups explain as they enforce. */
+	struct policy_query q = {
+	    .proto = proto, .port = port, .app = app, .fqdn = dp_fqdn_src(d->dp)};
 	json_t *ends = json_array(), *e;
 	struct policy *p = NULL;
 	bool allowed = true;

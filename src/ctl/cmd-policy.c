@@ -78,13 +78,17 @@ static json_t *committed(struct bh_daemon *d, json_t *result)
 static json_t *mode_apply(struct bh_daemon *d, struct workload *only, enum bh_mode mode)
 {
 	json_t *changed = json_array();
+	char err[256] = "";
 
 	for (struct workload *w = d->workloads; w; w = w->next) {
 		if (only && w != only)
 			continue;
-		if (wl_set_mode(d, w, mode) < 0) {
+		if (wl_apply_mode(d, w, mode, err, sizeof(err)) < 0) {
 			json_decref(changed);
-			return ctl_error("workload %s: cannot set mode", w->name);
+			policy_publish(d);
+			wl_save(d);
+			return ctl_error("workload %s: cannot set mode %s: %s", w->name,
+					 bh_mode_name(mode), err);
 		}
 		json_array_append_new(changed, json_pack("{s:s, s:s}", "name", w->name, "mode",
 							 bh_mode_name(mode)));

@@ -126,6 +126,13 @@ json_t *cmd_workload_add(struct bh_daemon *d, json_t *req)
 	if (json_object_get(req, "proxymesh") && !json_is_boolean(json_object_get(req, "proxymesh")))
 		return ctl_error("proxymesh must be true or false");
 	w.proxymesh = json_is_true(json_object_get(req, "proxymesh"));
+	if (json_object_get(req, "tap") && !json_is_boolean(json_object_get(req, "tap")))
+		return ctl_error("tap must be true or false");
+	/* --tap, or the daemon's --driver tap for workloads that do not say otherwise */
+	w.tap = json_object_get(req, "tap") ? json_is_true(json_object_get(req, "tap"))
+					    : d->tap_default && !w.proxymesh;
+	if (w.tap && w.proxymesh)
+		return ctl_error("--tap and --proxymesh exclude each other");
 	if (wl_add(d, &w, err, sizeof(err)) < 0)
 		return ctl_error("%s", err);
 	return ctl_ok(wl_to_json(d, wl_find(d, name), false));
@@ -180,7 +187,11 @@ static json_t *workloads_json(struct bh_daemon *d)
 		}
 		/* A sidecar workload is judged at NFQUEUE in its netns (proxymesh.c). */
 		json_object_set_new(j, "driver",
-				    json_string(w->proxymesh ? "nfq" : steer_name(d->steer)));
+				    json_string(w->proxymesh ? "nfq"
+						: w->tapped  ? "tap"
+							     : steer_name(d->steer)));
+		/* A tap only reads a copy of the port's frames: it reports, never drops. */
+		json_object_set_new(j, "can_block", json_boolean(w->pulled || w->proxymesh));
 		json_object_set_new(j, "stats", port_stats_json(d, w));
 		json_array_append_new(arr, j);
 	}
@@ -196,13 +207,21 @@ json_t *cmd_workload_list(struct bh_daemon *d, json_t *req)
 json_t *cmd_status(struct bh_daemon *d, json_t *req)
 {
 	struct dp_global_stats g;
+	char why[384];
 	json_t *st;
 
 	(void)req;
 	dp_global_stats(d->dp, &g);
+	if (d->tap_default)
+		snprintf(why, sizeof(why),
+			 "tap: workloads in discover/monitor are read from a tap of their own "
+			 "interface and cannot be blocked; protect/quarantine pull them inline (%s)",
+			 steer_why(d->steer));
+	else
+		snprintf(why, sizeof(why), "%s", steer_why(d->steer));
 	st = json_pack(
 		"{s:s, s:s, s:s, s:s, s:b, s:i, s:I, s:o, s:s, s:o}", "enforcer_netns", d->cfg.enf_netns,
-		"driver", steer_name(d->steer), "driver_reason", steer_why(d->steer), "fail",
+		"driver", d->tap_default ? "tap" : steer_name(d->steer), "driver_reason", why, "fail",
 		d->cfg.fail_mode, "fast_path", d->cfg.fast_path, "workers", dp_worker_count(d->dp), "uptime_s",
 		(json_int_t)(time(NULL) - d->started_at), "dp",
 		json_pack("{s:I, s:I, s:I, s:I}", "rx_packets", (json_int_t)g.rx_packets,
@@ -212,5 +231,9 @@ json_t *cmd_status(struct bh_daemon *d, json_t *req)
 		"docker", docker_watch_state(d->docker), "workloads", workloads_json(d));
 	if (st)
 		json_object_set_new(st, "cluster", cluster_status_json(d->cluster));
+	if (st)
+		json_object_set_new(st, "fqdn", fqdn_status_json(d));
+	if (st) /* TCP stream reassembly for inspection: counters and memory */
+		json_object_set_new(json_object_get(st, "dp"), "reasm", reasm_status_json(d));
 	return ctl_ok(st);
 }

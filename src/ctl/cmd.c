@@ -28,6 +28,9 @@ static const struct cmd_entry commands[] = {
 	{"capture.start", cmd_capture_start},
 	{"capture.read", cmd_capture_read},
 	{"capture.stop", cmd_capture_stop},
+	{"sig.add", cmd_sig_add},
+	{"sig.rm", cmd_sig_rm},
+	{"sig.list", cmd_sig_list},
 };
 
 const struct cmd_entry *cmd_lookup(const char *name)

@@ -33,10 +33,19 @@ json_t *cmd_explain(struct bh_daemon *d, json_t *req);
 json_t *cmd_policy_export(struct bh_daemon *d, json_t *req);
 json_t *cmd_policy_import(struct bh_daemon *d, json_t *req);
 json_t *cmd_apps(struct bh_daemon *d, json_t *req);
+/* cmd-reasm.c: the dp's TCP reassembly counters for `status` (dp.reasm). */
+json_t *reasm_status_json(struct bh_daemon *d);
+/* cmd-fqdn.c: the FQDN table's counters for `status`. */
+json_t *fqdn_status_json(struct bh_daemon *d);
 
 json_t *cmd_capture_start(struct bh_daemon *d, json_t *req);
 json_t *cmd_capture_read(struct bh_daemon *d, json_t *req);
 json_t *cmd_capture_stop(struct bh_daemon *d, json_t *req);
+
+/* cmd-sig.c: user signatures */
+json_t *cmd_sig_add(struct bh_daemon *d, json_t *req);
+json_t *cmd_sig_rm(struct bh_daemon *d, json_t *req);
+json_t *cmd_sig_list(struct bh_daemon *d, json_t *req);
 
 /* Request field helpers: a string field or NULL. */
 const char *req_str(json_t *req, const char *key);

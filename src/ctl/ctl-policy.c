@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "ctl-sig.h"
 #include "daemon.h"
 #include "dp/dp.h"
 #include "log.h"
@@ -80,6 +81,7 @@ int policy_publish(struct bh_daemon *d)
 		return rc;
 	}
 	dp_policy_set(d->dp, p);
+	sig_publish(d); /* which signatures apply follows the workloads' groups */
 	proxymesh_publish(d);
 	log_debug("policy generation %llu published",
 		  (unsigned long long)policy_model_generation(d->model));
@@ -106,8 +108,8 @@ static size_t wl_addrs(const struct workload *w, struct policy_addr *out, size_t
 {
 	size_t n = 0;
 
-	/* A proxymesh workload's snapshot is read, not pulled (proxymesh_attach). */
-	if (!w->pulled && !w->proxymesh)
+	/* A proxymesh or tapped workload's snapshot is read, not pulled. */
+	if (!wl_attached(w) && !w->proxymesh)
 		return 0;
 	for (int i = 0; i < w->port.orig.naddrs && n < max; i++) {
 		const struct wire_addr *a = &w->port.orig.addrs[i];

@@ -14,10 +14,12 @@
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
+#include <urcu.h>
 
 #include "cluster.h"
 #include "cmd.h"
 #include "conv.h"
+#include "ctl-sig.h"
 #include "ctl-socket.h"
 #include "docker-watch.h"
 #include "dp/dp.h"
@@ -59,7 +61,8 @@ static int init_enforcer(struct bh_daemon *d, char *err, size_t errlen)
 static int init_datapath(struct bh_daemon *d, char *err, size_t errlen)
 {
 	struct steer_config sc = {
-		.driver = d->cfg.driver,
+		/* tap is no steering driver: tap workloads are steered when they block */
+		.driver = d->tap_default ? "auto" : d->cfg.driver,
 		.enf_netns_fd = d->enf_fd,
 		.enf_netns_name = d->cfg.enf_netns,
 		.dp_ifindex = d->dp_ifindex,
@@ -75,6 +78,7 @@ static int init_datapath(struct bh_daemon *d, char *err, size_t errlen)
 		.sessions_per_worker = d->cfg.sessions_per_worker,
 		.flow_map_fd = -1,
 		.threat = d->cfg.threat,
+		.fqdn_grace_ms = d->cfg.fqdn_grace_ms,
 	};
 	int rc;
 
@@ -100,6 +104,8 @@ static int init_policy(struct bh_daemon *d, char *err, size_t errlen)
 {
 	int rc = policy_state_load(d, err, errlen);
 
+	if (rc == 0)
+		rc = sig_state_load(d, err, errlen);
 	if (rc < 0)
 		return rc;
 	rc = conv_table_new(&d->convs, 0);
@@ -118,7 +124,10 @@ int daemon_init(struct bh_daemon *d, const struct bh_config *cfg, char *err, siz
 	int rc;
 
 	memset(d, 0, sizeof(*d));
+	/* explain and the FQDN table's expiry read the dp's RCU table from this thread */
+	rcu_register_thread();
 	d->cfg = *cfg;
+	d->tap_default = cfg->driver && strcmp(cfg->driver, "tap") == 0;
 	d->enf_fd = -1;
 	for (int i = 0; i < BH_LOGF__MAX; i++)
 		d->logs[i].fd = -1;
@@ -221,6 +230,7 @@ int daemon_run(struct bh_daemon *d)
 		cluster_poll(d->cluster);
 		proxymesh_tick(d);
 		metrics_tick(d->metrics, d);
+		dp_fqdn_gc(d->dp); /* expired FQDN group addresses, once a second */
 	}
 	if (wfd != sfd)
 		close(wfd);
@@ -240,7 +250,7 @@ void daemon_shutdown(struct bh_daemon *d)
 	cluster_free(d->cluster);
 	d->cluster = NULL;
 	for (struct workload *w = d->workloads; w; w = w->next) {
-		if (w->pulled && wl_remove(d, w->name, false, err, sizeof(err)) < 0) {
+		if (wl_attached(w) && wl_remove(d, w->name, false, err, sizeof(err)) < 0) {
 			log_err("workload %s: %s", w->name, err);
 			all_restored = false;
 		}
@@ -271,12 +281,14 @@ void daemon_shutdown(struct bh_daemon *d)
 		jsonl_close(&d->logs[i]);
 	conv_table_free(d->convs);
 	policy_model_free(d->model);
+	sig_state_free(d);
 	while (d->workloads) {
 		struct workload *w = d->workloads;
 
 		d->workloads = w->next;
 		free(w);
 	}
+	rcu_unregister_thread();
 }
 
 json_t *daemon_handle(struct bh_daemon *d, json_t *req)

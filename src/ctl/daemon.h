@@ -26,6 +26,7 @@ struct metrics;
 struct log_limit;
 struct cluster;
 struct proxymesh;
+struct sig_store;
 
 struct bh_config {
 	bool foreground;
@@ -45,6 +46,7 @@ struct bh_config {
 	const char *default_mode;  /* mode of discovered containers without a bulkhead.mode label */
 	const char *cluster;       /* etcd://HOST:PORT[,...] or NULL: single node (cluster.c) */
 	const char *node;          /* this node's name in the cluster */
+	uint32_t fqdn_grace_ms;    /* --fqdn-grace: FQDN group addresses outlive their TTL */
 };
 
 /* A docker workload enters by the pid of its container, re-resolved whenever it starts. */
@@ -80,6 +82,8 @@ struct workload {
 	uint16_t port_idx;
 	bool pulled;
 	bool proxymesh;          /* sidecar pod: judged at NFQUEUE in its netns, not pulled */
+	bool tap;                /* --tap: read from a tap in discover/monitor, pulled to block */
+	bool tapped;             /* the dp reads a tap of its port now (not pulled) */
 	struct wire_port port;
 	struct workload *next;
 };
@@ -111,6 +115,8 @@ struct bh_daemon {
 	struct metrics *metrics;      /* --metrics endpoint, NULL when off */
 	struct cluster *cluster;      /* --cluster: etcd sync, NULL in single-node mode */
 	struct proxymesh *mesh;       /* NFQUEUE verdicts for sidecar workloads (proxymesh.c) */
+	struct sig_store *sigs;       /* user signatures (ctl-sig.c), never NULL after init */
+	bool tap_default;             /* --driver tap: new workloads are tap workloads */
 	uint16_t capture_idx;         /* port under `bulkhead capture`, 0 = none */
 	long long capture_last_read;  /* when its client last asked (s) */
 	uint64_t capture_lost0;       /* dp_capture_lost() when it started */
@@ -139,6 +145,19 @@ struct workload *wl_find_container(struct bh_daemon *d, const char *container_id
 int wl_repull(struct bh_daemon *d, struct workload *w, char *err, size_t errlen);
 /* Change a workload's mode in the model and on its dp port; the caller publishes. */
 int wl_set_mode(struct bh_daemon *d, struct workload *w, enum bh_mode mode);
+/*
+ * The same, with a reason in err on failure.  A tap workload moving between observing
+ * (discover/monitor: tapped) and blocking (protect/quarantine: pulled inline) switches
+ * its port here; on failure it keeps its old mode and attachment.
+ */
+int wl_apply_mode(struct bh_daemon *d, struct workload *w, enum bh_mode mode, char *err,
+		  size_t errlen);
+
+/* Attached to the dp one way or another: pulled inline, or read from a tap. */
+static inline bool wl_attached(const struct workload *w)
+{
+	return w->pulled || w->tapped;
+}
 
 /* Policy state (ctl-policy.c). */
 /* Load policy.json into a new model; a missing file is an empty policy, a bad one an error. */

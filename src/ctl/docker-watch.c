@@ -253,7 +253,7 @@ static void dw_gone(struct docker_watch *w, const char *id, const char *why)
 	char name[WL_NAME_MAX], err[256] = "";
 
 	/* die, then stop, then destroy: only the first finds something to do */
-	if (!wl || (!wl->discovered && !wl->pulled && wl->pid == 0))
+	if (!wl || (!wl->discovered && !wl_attached(wl) && wl->pid == 0))
 		return;
 	snprintf(name, sizeof(name), "%s", wl->name);
 	if (wl->discovered) {
@@ -263,7 +263,7 @@ static void dw_gone(struct docker_watch *w, const char *id, const char *why)
 		log_info("docker: container %s %s: workload removed", name, why);
 		return;
 	}
-	if (wl->pulled && wl_remove(w->d, name, false, err, sizeof(err)) < 0)
+	if (wl_attached(wl) && wl_remove(w->d, name, false, err, sizeof(err)) < 0)
 		log_warn("docker: workload %s: %s", name, err);
 	wl->pid = 0;
 	/* Its addresses may go to the next container docker starts. */
@@ -280,9 +280,9 @@ static void dw_readopt(struct docker_watch *w, struct workload *wl, const struct
 {
 	char err[256] = "";
 
-	if (wl->pulled && wl->pid == c->pid)
+	if (wl_attached(wl) && wl->pid == c->pid)
 		return;
-	if (wl->pulled && wl_remove(w->d, wl->name, false, err, sizeof(err)) < 0)
+	if (wl_attached(wl) && wl_remove(w->d, wl->name, false, err, sizeof(err)) < 0)
 		log_warn("docker: workload %s: %s", wl->name, err);
 	wl->pid = c->pid;
 	if (wl_repull(w->d, wl, err, sizeof(err)) < 0)
@@ -361,7 +361,7 @@ static void dw_drop_missing(struct docker_watch *w, json_t *list)
 	while (again) {
 		again = false;
 		for (struct workload *wl = w->d->workloads; wl; wl = wl->next) {
-			if (wl->kind != WL_NETNS_DOCKER || !(wl->pulled || wl->discovered) ||
+			if (wl->kind != WL_NETNS_DOCKER || !(wl_attached(wl) || wl->discovered) ||
 			    list_has(list, wl->container))
 				continue;
 			dw_gone(w, wl->container, "is not running");
@@ -385,7 +385,7 @@ static void dw_reconcile(struct docker_watch *w, json_t *list)
 			continue;
 		wl = wl_find_container(w->d, id);
 		/* Resumed at our start with a freshly inspected pid: not pulled twice. */
-		if (wl && wl->pulled)
+		if (wl && wl_attached(wl))
 			continue;
 		dw_inspect(w, id, 0);
 	}
@@ -399,7 +399,7 @@ static void dw_reap(struct docker_watch *w)
 	while (again) {
 		again = false;
 		for (struct workload *wl = w->d->workloads; wl; wl = wl->next) {
-			if (wl->kind != WL_NETNS_DOCKER || !wl->pulled || wl->pid <= 0 ||
+			if (wl->kind != WL_NETNS_DOCKER || !wl_attached(wl) || wl->pid <= 0 ||
 			    kill(wl->pid, 0) == 0 || errno != ESRCH)
 				continue;
 			dw_gone(w, wl->container, "exited");

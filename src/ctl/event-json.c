@@ -10,6 +10,7 @@
 #include "conv.h"
 #include "events.h"
 #include "jsonl.h"
+#include "dp/sig.h"
 #include "dp/threat.h"
 #include "policy/policy.h"
 
@@ -61,6 +62,19 @@ static void base64(const uint8_t *in, size_t len, char *out)
 	out[o] = 0;
 }
 
+/* A user signature's match: its name and severity ride in the event (sig-t.h). */
+static void sig_fields(json_t *j, const struct dp_event *ev)
+{
+	char name[THREAT_SIG_NAME_MAX + 1];
+
+	snprintf(name, sizeof(name), "%.*s", THREAT_SIG_NAME_MAX, ev->threat.sig_name);
+	json_object_set_new(j, "name", json_string("user_signature"));
+	json_object_set_new(j, "signature", json_string(name));
+	json_object_set_new(j, "field", json_string(sig_field_name(ev->threat.sig_field)));
+	json_object_set_new(j, "severity",
+			    json_string(threat_severity_name(ev->threat.sig_severity)));
+}
+
 json_t *ev_threat_json(const struct dp_event *ev, const struct ev_names *n)
 {
 	const struct threat_def *def = threat_def_of(ev->threat.id);
@@ -79,5 +93,7 @@ json_t *ev_threat_json(const struct dp_event *ev, const struct ev_names *n)
 		      "severity", def ? threat_severity_name(def->severity) : "unknown", "action",
 		      threat_action_name(ev->threat.action), "mode", bh_mode_name(ev->mode),
 		      "count", (json_int_t)ev->threat.count, "packet", pkt);
+	if (j && !def && ev->threat.id > SIG_THREAT_BASE)
+		sig_fields(j, ev);
 	return j;
 }

@@ -17,6 +17,7 @@
 #include "conv.h"
 #include "daemon.h"
 #include "dp/dp.h"
+#include "ctl-sig.h"
 #include "dp/threat.h"
 #include "events.h"
 #include "log-limit.h"
@@ -88,7 +89,7 @@ static void ends_resolve(struct bh_daemon *d, const struct dp_event *ev, struct 
 	e->self = egress ? e->from : e->to;
 	cw = egress ? NULL : addr_owner(d, ev->family, ev->client);
 	cwl = cw ? wl_find(d, cw->name) : NULL;
-	e->client_is_wl = cwl && cwl->pulled;
+	e->client_is_wl = cwl && wl_attached(cwl);
 }
 
 static void on_learn(struct drain *dr, const struct dp_event *ev)
@@ -159,6 +160,8 @@ static void log_threat(struct bh_daemon *d, const struct dp_event *ev, const str
 
 	if (i >= 0)
 		d->threats[i] += ev->threat.count;
+	else if (ev->threat.id > SIG_THREAT_BASE)
+		sig_hit(d, (uint16_t)(ev->threat.id - SIG_THREAT_BASE), ev->threat.count);
 	if (rc < 0)
 		log_err("threats.jsonl: %s", strerror(-rc));
 	json_decref(j);

@@ -19,6 +19,8 @@
 
 #include "daemon.h"
 #include "dp/dp.h"
+#include "dp/reasm-tcp-t.h"
+#include "ctl-sig.h"
 #include "dp/threat.h"
 #include "metrics.h"
 #include "policy/policy.h"
@@ -103,7 +105,7 @@ static void wl_counts_read(struct bh_daemon *d, const struct workload *w, struct
 {
 	memset(c, 0, sizeof(*c));
 	c->w = w;
-	if (!w->pulled)
+	if (!wl_attached(w))
 		return;
 	dp_port_stats(d->dp, w->port_idx, &c->st);
 	if (steer_fast_stats(d->steer, w->port_idx, c->fp, c->fb) < 0)
@@ -173,6 +175,29 @@ static void wl_drops_sessions(struct mbuf *b, const struct wl_counts *c, size_t 
 			  esc(c[i].w->name, e, sizeof(e)), (unsigned long long)c[i].st.sessions);
 }
 
+/* TCP stream reassembly for inspection (docs/threats.md): memory now, caps and evasion hits. */
+static void reasm_metrics(struct mbuf *b, struct bh_daemon *d)
+{
+	struct reasm_stats r = {0};
+
+	if (d->dp)
+		dp_reasm_stats(d->dp, &r);
+	family(b, "bulkhead_reasm_queued_bytes", "gauge",
+	       "Out-of-order TCP bytes the dp holds for inspection.");
+	mb_printf(b, "bulkhead_reasm_queued_bytes %llu\n", (unsigned long long)r.queued_bytes);
+	family(b, "bulkhead_reasm_chunks_in_use", "gauge",
+	       "Reassembly chunks (256 bytes) in use, all workers.");
+	mb_printf(b, "bulkhead_reasm_chunks_in_use %u\n", r.chunks_in_use);
+	family(b, "bulkhead_reasm_sessions", "gauge", "Sessions being reassembled now.");
+	mb_printf(b, "bulkhead_reasm_sessions %u\n", r.flows_in_use);
+	family(b, "bulkhead_reasm_cap_hits_total", "counter",
+	       "Out-of-order TCP segments not queued: a session or worker cap was reached.");
+	mb_printf(b, "bulkhead_reasm_cap_hits_total %llu\n", (unsigned long long)r.cap_hits);
+	family(b, "bulkhead_reasm_overlaps_total", "counter",
+	       "TCP segments whose bytes differed from ones sent before at that sequence number.");
+	mb_printf(b, "bulkhead_reasm_overlaps_total %llu\n", (unsigned long long)r.overlaps);
+}
+
 static void global_dp(struct mbuf *b, struct bh_daemon *d)
 {
 	struct dp_global_stats g;
@@ -186,6 +211,7 @@ static void global_dp(struct mbuf *b, struct bh_daemon *d)
 	for (int r = 0; r < DP_DROP__MAX; r++)
 		mb_printf(b, "bulkhead_drops_total{reason=\"%s\"} %llu\n", drop_reasons[r],
 			  (unsigned long long)g.drops[r]);
+	reasm_metrics(b, d);
 	family(b, "bulkhead_ring_drops_total", "counter",
 	       "Packets the kernel dropped because a dp receive ring was full.");
 	mb_printf(b, "bulkhead_ring_drops_total %llu\n", (unsigned long long)g.ring_drops);
@@ -230,6 +256,34 @@ static void policy_counts(struct mbuf *b, struct bh_daemon *d)
 			  (unsigned long long)d->threats[i]);
 }
 
+/* User signatures: matches by name (threats.jsonl counts), and the dp's inspection. */
+static void sig_counts(struct mbuf *b, struct bh_daemon *d)
+{
+	struct sig_stats st = {0};
+
+	family(b, "bulkhead_signature_matches_total", "counter",
+	       "User signature matches (threats.jsonl counts), by signature.");
+	for (size_t i = 0; d->sigs && i < d->sigs->n; i++)
+		mb_printf(b, "bulkhead_signature_matches_total{id=\"%d\",signature=\"%s\"} %llu\n",
+			  SIG_THREAT_BASE + d->sigs->e[i].id, d->sigs->e[i].name,
+			  (unsigned long long)d->sigs->e[i].hits);
+	if (d->dp)
+		dp_sig_stats(d->dp, &st);
+	family(b, "bulkhead_signature_sessions_total", "counter",
+	       "Sessions whose payload was matched against signatures.");
+	mb_printf(b, "bulkhead_signature_sessions_total %llu\n", (unsigned long long)st.sessions);
+	family(b, "bulkhead_signature_bytes_total", "counter", "Payload bytes matched.");
+	mb_printf(b, "bulkhead_signature_bytes_total %llu\n", (unsigned long long)st.bytes);
+	family(b, "bulkhead_signature_pool_full_total", "counter",
+	       "Sessions not inspected: no free session or stream slot (--threat-limit "
+	       "sig-sessions).");
+	mb_printf(b, "bulkhead_signature_pool_full_total %llu\n",
+		  (unsigned long long)st.pool_full);
+	family(b, "bulkhead_signature_errors_total", "counter",
+	       "Hyperscan errors; the session was no longer inspected.");
+	mb_printf(b, "bulkhead_signature_errors_total %llu\n", (unsigned long long)st.errors);
+}
+
 /* Workloads with their counters read once, so the families of one scrape agree. */
 static struct wl_counts *wl_counts_all(struct bh_daemon *d, size_t *n)
 {
@@ -264,6 +318,7 @@ char *metrics_render(struct bh_daemon *d, size_t *len)
 	wl_drops_sessions(&b, c, n);
 	global_dp(&b, d);
 	policy_counts(&b, d);
+	sig_counts(&b, d);
 	free(c);
 	if (b.oom) {
 		free(b.s);

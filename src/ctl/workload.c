@@ -5,6 +5,11 @@
  * then steered, then published to the dp; on removal the dp forgets it
  * first and the wire restore comes last, and every failure on the way in
  * unwinds what was done so far.
+ *
+ * A tap workload (--tap, or bulkheadd --driver tap) is not pulled while it is in
+ * discover or monitor: the dp reads a tap of its own interface instead (dp_tap_add),
+ * which changes nothing in the container and cannot block.  Protect and quarantine pull
+ * it inline; going back restores the port and taps it again.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -88,7 +93,7 @@ static void dp_publish(struct bh_daemon *d, const struct workload *w)
 {
 	struct dp_port_info info = {
 		.idx = w->port_idx, .wl_id = w->id, .mode = w->mode,
-		.mtu = (uint16_t)w->port.orig.mtu,
+		.mtu = (uint16_t)w->port.orig.mtu, .tap = w->tapped,
 	};
 
 	memcpy(info.mac, w->port.orig.mac, 6);
@@ -121,7 +126,42 @@ static void wl_disengage(struct bh_daemon *d, struct workload *w)
 	steer_detach(d->steer, &sp);
 }
 
-/* Pull + engage; on failure the port is restored and w->pulled stays false. */
+/* A tap workload is read from a tap while it only observes, and pulled to block. */
+static bool wl_tap_wanted(const struct workload *w)
+{
+	return w->tap && (w->mode == BH_MODE_DISCOVER || w->mode == BH_MODE_MONITOR);
+}
+
+/*
+ * Tap the port: its snapshot gives the policy its addresses (nothing in the container
+ * changes), the dp learns the port as a tap port before the first frame can arrive.
+ */
+static int wl_tap_attach(struct bh_daemon *d, struct workload *w, int fd, char *err, size_t errlen)
+{
+	int rc;
+
+	memset(&w->port, 0, sizeof(w->port));
+	rc = wire_snapshot_read(fd, w->iface, &w->port.orig, err, errlen);
+	if (rc < 0)
+		return rc;
+	w->tapped = true;
+	dp_publish(d, w);
+	rc = dp_tap_add(d->dp, w->port_idx, fd, w->iface, err, errlen);
+	if (rc < 0) {
+		dp_port_clear(d->dp, w->port_idx);
+		w->tapped = false;
+	}
+	return rc;
+}
+
+static void wl_tap_detach(struct bh_daemon *d, struct workload *w)
+{
+	dp_tap_del(d->dp, w->port_idx);
+	dp_port_clear(d->dp, w->port_idx);
+	w->tapped = false;
+}
+
+/* Pull + engage (or tap); on failure the port is restored and w->pulled stays false. */
 static int wl_pull(struct bh_daemon *d, struct workload *w, char *err, size_t errlen)
 {
 	char id[9], nsdesc[96];
@@ -135,6 +175,11 @@ static int wl_pull(struct bh_daemon *d, struct workload *w, char *err, size_t er
 		snprintf(err, errlen, "%s: %s", wl_netns_desc(w, nsdesc, sizeof(nsdesc)),
 			 strerror(-fd));
 		return fd;
+	}
+	if (wl_tap_wanted(w)) {
+		rc = wl_tap_attach(d, w, fd, err, errlen);
+		close(fd);
+		return rc;
 	}
 	wire_port_id(w->name, id);
 	rc = wire_pull(fd, d->enf_fd, w->iface, id, &w->port, err, errlen);
@@ -158,6 +203,8 @@ static int wl_unpull(struct bh_daemon *d, struct workload *w, char *err, size_t 
 
 	if (w->proxymesh)
 		proxymesh_detach(d, w);
+	if (w->tapped)
+		wl_tap_detach(d, w);
 	if (!w->pulled)
 		return 0;
 	wl_disengage(d, w);
@@ -258,7 +305,10 @@ int wl_add(struct bh_daemon *d, struct workload *tmpl, char *err, size_t errlen)
 	*w = *tmpl;
 	w->id = ++d->next_wl_id;
 	w->port_idx = (uint16_t)idx;
-	if (!w->proxymesh && proxymesh_detect(w)) {
+	/* Containers the docker watcher finds follow --driver tap too. */
+	if (w->discovered && d->tap_default)
+		w->tap = true;
+	if (!w->proxymesh && !w->tap && proxymesh_detect(w)) {
 		log_info("workload %s: service-mesh sidecar found in its netns: proxymesh", w->name);
 		w->proxymesh = true;
 	}
@@ -273,6 +323,9 @@ int wl_add(struct bh_daemon *d, struct workload *tmpl, char *err, size_t errlen)
 	if (w->proxymesh)
 		log_info("workload %s: proxymesh (port not pulled, %s)", w->name,
 			 bh_mode_name(w->mode));
+	else if (w->tapped)
+		log_info("workload %s: tap on %s (port %u, %s; cannot block)", w->name, w->iface,
+			 w->port_idx, bh_mode_name(w->mode));
 	else
 		log_info("workload %s: pulled %s (port %u, %s/%s, %s)", w->name, w->iface,
 			 w->port_idx, w->port.vin, w->port.vex, bh_mode_name(w->mode));
@@ -284,7 +337,7 @@ int wl_repull(struct bh_daemon *d, struct workload *w, char *err, size_t errlen)
 	char nsdesc[96];
 	int rc;
 
-	if (w->pulled)
+	if (wl_attached(w))
 		return 0;
 	rc = wl_pull(d, w, err, errlen);
 	if (rc == 0 && wl_policy_set(d, w, true, err, errlen) < 0)
@@ -297,18 +350,69 @@ int wl_repull(struct bh_daemon *d, struct workload *w, char *err, size_t errlen)
 	return rc;
 }
 
-int wl_set_mode(struct bh_daemon *d, struct workload *w, enum bh_mode mode)
+/*
+ * Tapped <-> pulled for the mode w now has.  The dp keeps the port's sessions (same
+ * workload, same index, so the same generation), and one the inline path meets on
+ * another worker is picked up mid-stream as established: live connections the policy
+ * allows carry on across the switch.
+ */
+static int wl_switch(struct bh_daemon *d, struct workload *w, char *err, size_t errlen)
 {
+	int rc;
+
+	if (w->tapped)
+		wl_tap_detach(d, w);
+	else if ((rc = wl_unpull(d, w, err, errlen)) < 0)
+		return rc;
+	rc = wl_pull(d, w, err, errlen);
+	if (rc == 0)
+		log_info("workload %s: %s", w->name,
+			 w->tapped ? "restored and tapped (cannot block)"
+				   : "pulled inline from tap");
+	return rc;
+}
+
+int wl_apply_mode(struct bh_daemon *d, struct workload *w, enum bh_mode mode, char *err,
+		  size_t errlen)
+{
+	enum bh_mode old = (enum bh_mode)w->mode;
 	int rc = policy_workload_set_mode(d->model, w->id, mode);
 
 	/* Not in the model only if its registration failed (logged then): keep the mode anyway. */
-	if (rc < 0 && rc != -ENOENT)
+	if (rc < 0 && rc != -ENOENT) {
+		snprintf(err, errlen, "policy model: %s", strerror(-rc));
 		return rc;
+	}
 	w->mode = mode;
+	if (w->tap && wl_attached(w) && wl_tap_wanted(w) != w->tapped) {
+		rc = wl_switch(d, w, err, errlen);
+		if (rc == 0)
+			return 0;
+		/* Back to what it was, so it stays observed or enforced as before. */
+		policy_workload_set_mode(d->model, w->id, old);
+		w->mode = old;
+		if (!wl_attached(w)) {
+			char rerr[256];
+
+			if (wl_pull(d, w, rerr, sizeof(rerr)) < 0)
+				log_err("workload %s: not attached again: %s", w->name, rerr);
+		}
+		return rc;
+	}
 	/* The dp's port carries the mode too (fast path); same wl_id, so sessions stay. */
-	if (w->pulled)
+	if (wl_attached(w))
 		dp_publish(d, w);
 	return 0;
+}
+
+int wl_set_mode(struct bh_daemon *d, struct workload *w, enum bh_mode mode)
+{
+	char err[256] = "";
+	int rc = wl_apply_mode(d, w, mode, err, sizeof(err));
+
+	if (rc < 0)
+		log_err("workload %s: mode %s: %s", w->name, bh_mode_name(mode), err);
+	return rc;
 }
 
 int wl_remove(struct bh_daemon *d, const char *name, bool forget, char *err, size_t errlen)
@@ -361,6 +465,9 @@ json_t *wl_to_json(const struct bh_daemon *d, const struct workload *w, bool wit
 	json_object_set_new(j, "mode", json_string(bh_mode_name((enum bh_mode)w->mode)));
 	json_object_set_new(j, "port_idx", json_integer(w->port_idx));
 	json_object_set_new(j, "pulled", json_boolean(w->pulled));
+	if (w->tap)
+		json_object_set_new(j, "tap", json_true());
+	json_object_set_new(j, "tapped", json_boolean(w->tapped));
 	if (w->proxymesh)
 		json_object_set_new(j, "proxymesh", json_true());
 	if (with_port && w->pulled)
@@ -439,6 +546,7 @@ static int wl_from_json(json_t *j, struct workload *w)
 	w->port_idx = (uint16_t)json_integer_value(json_object_get(j, "port_idx"));
 	w->pulled = json_is_true(json_object_get(j, "pulled"));
 	w->proxymesh = json_is_true(json_object_get(j, "proxymesh"));
+	w->tap = json_is_true(json_object_get(j, "tap"));
 	if (w->pulled && wire_port_from_json(json_object_get(j, "port"), &w->port) < 0)
 		return -EINVAL;
 	return 0;
@@ -451,7 +559,7 @@ static int wl_from_json(json_t *j, struct workload *w)
  */
 static int wl_resume(struct bh_daemon *d, struct workload *w, char *err, size_t errlen)
 {
-	if (w->pulled && wire_port_lookup(d->enf_fd, &w->port) == 0) {
+	if (w->pulled && !wl_tap_wanted(w) && wire_port_lookup(d->enf_fd, &w->port) == 0) {
 		int rc = wl_engage(d, w, err, errlen);
 
 		if (rc == 0)
@@ -459,7 +567,10 @@ static int wl_resume(struct bh_daemon *d, struct workload *w, char *err, size_t 
 		return rc;
 	}
 	if (w->pulled) {
-		/* Half gone (container died or enforcer netns lost): put back what is left. */
+		/*
+		 * Half gone (container died or enforcer netns lost), or a tap workload stopped
+		 * mid-switch that should be tapped now: put back what is left.
+		 */
 		char rerr[256];
 
 		wl_unpull(d, w, rerr, sizeof(rerr));

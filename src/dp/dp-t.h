@@ -27,7 +27,8 @@ struct dp_port_info {
 	uint32_t wl_id;    /* control-plane workload id */
 	int mode;          /* enum bh_mode, policy issue; 0 = discover */
 	uint16_t mtu;      /* the workload's MTU; IPv4 the kernel reassembled is refragmented
-	                      to it on the way out (0 = 1500) */
+	                      to it on the way out (0 = 1500) */	uint8_t tap;       /* read from a tap (dp-tap.c), not inline: nothing is forwarded or
+	                      blocked, and no session enters the fast path */
 };
 
 /* Direction is from the workload's point of view. */
@@ -89,6 +90,10 @@ struct dp_event {
 			uint8_t pkt_len;
 			uint32_t count;   /* hits this event stands for */
 			uint8_t pkt[THREAT_PKT_MAX]; /* the frame from its Ethernet header */
+			/* user signatures (id > SIG_THREAT_BASE): their name and severity */
+			uint8_t sig_severity;
+			uint8_t sig_field;  /* enum sig_field */
+			char sig_name[THREAT_SIG_NAME_MAX];
 		} threat;             /* DP_EV_THREAT */
 	};
 };

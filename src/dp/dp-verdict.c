@@ -32,12 +32,16 @@
 
 #include "../../bpf/steer-maps.h"
 #include "dp-event.h"
+#include "dp-fqdn.h"
 #include "dp-reset.h"
+#include "dp-stream.h"
 #include "dp-worker.h"
 #include "dpi.h"
 #include "io-packet.h"
 #include "policy/policy.h"
+#include "reasm-tcp.h"
 #include "session.h"
+#include "sig.h"
 #include "threat.h"
 
 #define TH_SYN 0x02
@@ -104,8 +108,8 @@ static void event_of(const struct session *s, const struct dp_port_info *port, u
 }
 
 /* Decide s under pol; returns the policy verdict (for the event). */
-static void decide(const struct policy *pol, const struct dp_port_info *port,
-		   struct session *s, struct policy_verdict *v)
+static void decide(struct dp_worker *w, const struct policy *pol,
+		   const struct dp_port_info *port, struct session *s, struct policy_verdict *v)
 {
 	struct policy_query q;
 
@@ -114,6 +118,7 @@ static void decide(const struct policy *pol, const struct dp_port_info *port,
 	v->mode = (uint8_t)port->mode;
 	if (pol) {
 		query_of(s, port->wl_id, &q);
+		q.fqdn = dp_fqdn_src(w->dp);
 		policy_eval(pol, &q, v);
 	}
 	s->verdict = v->action == POLICY_BLOCK ? SESS_BLOCKED : SESS_ALLOWED;
@@ -209,7 +214,9 @@ static bool fast_eligible(const struct session *s)
 	 * more syscalls than their few packets would, and halves new connections/s.
 	 */
 	if (s->verdict != SESS_ALLOWED || s->packets[0] + s->packets[1] < DP_FAST_MIN_PACKETS ||
-	    dpi_pending(s))
+	    dpi_pending(s) || dp_fqdn_session(s) || /* DNS answers feed FQDN groups */
+	    sig_inspecting(s) || /* user signatures see the payload up to their depth */
+	    reasm_tcp_active(s)) /* still reassembled for inspection (dp-stream.c) */
 		return false;
 	if (s->key.proto == IPPROTO_TCP)
 		return s->state == SESS_TCP_ESTABLISHED && (s->tcp_seq_seen & 3) == 3;
@@ -254,14 +261,17 @@ static void fast_remove(struct dp_worker *w, struct session *s)
 	s->flags &= (uint8_t)~SESS_F_FAST;
 }
 
-static void fast_update(struct dp_worker *w, struct session *s)
+static void fast_update(struct dp_worker *w, const struct dp_port_info *port, struct session *s)
 {
 	bool want;
 
 	if (w->dp->cfg.flow_map_fd <= 0) /* 0: a config that never set it */
 		return;
-	/* A port under capture keeps all its packets in the dp, where the capture is. */
-	want = fast_eligible(s) &&
+	/*
+	 * A port under capture keeps all its packets in the dp, where the capture is; a
+	 * tapped port has no steering to take a fast path (and sheds what inline installed).
+	 */
+	want = !port->tap && fast_eligible(s) &&
 	       !__atomic_load_n(&w->dp->capture[s->key.port_idx], __ATOMIC_RELAXED);
 	if (want && !(s->flags & SESS_F_FAST))
 		fast_install(w, s);
@@ -291,7 +301,7 @@ static void app_known(struct dp_worker *w, const struct dp_port_info *port, stru
 	s->flags &= (uint8_t)~SESS_F_LEARN_APP;
 	if (!w->pol)
 		return;
-	decide(w->pol, port, s, &v);
+	decide(w, w->pol, port, s, &v);
 	if (s->verdict == SESS_BLOCKED) {
 		if (s->key.proto == IPPROTO_TCP && s->state != SESS_TCP_CLOSED)
 			send_resets(w, s);
@@ -319,7 +329,7 @@ static enum dp_verdict policy_stage(struct dp_worker *w, const struct dp_port_in
 		note_l2_l4(s, p, sr->side);
 		s->end = s->client_dir == DP_DIR_EGRESS ? POLICY_EGRESS : POLICY_INGRESS;
 		dpi_session_start(s);
-		decide(w->pol, port, s, &v);
+		decide(w, w->pol, port, s, &v);
 		if (w->pol)
 			report(w, w->pol, s, port, &v, DP_EV_SESSION);
 	}
@@ -327,9 +337,9 @@ static enum dp_verdict policy_stage(struct dp_worker *w, const struct dp_port_in
 	 * Before this packet's sequence numbers count: a reset must match what was delivered.
 	 * A closing TCP session sends no more payload: DPI settles with what it saw.
 	 */
-	if (dpi_pending(s) && s->verdict == SESS_ALLOWED &&
-	    (dpi_feed(w->dpi, s, p, sr->side, s->last_seen) ||
-	     (tcp_closing(s) && dpi_finish(w->dpi, s))))
+	if (s->verdict == SESS_ALLOWED &&
+	    (dp_stream_feed(w, port, s, p, sr->side) ||
+	     (dpi_pending(s) && tcp_closing(s) && dpi_finish(w->dpi, s))))
 		app_known(w, port, s);
 	if (!fresh)
 		note_l2_l4(s, p, sr->side);
@@ -353,8 +363,14 @@ enum dp_verdict dp_verdict(struct dp_worker *w, const struct dp_port_info *port,
 			v = DP_VERDICT_DROP;
 		}
 	}
+	/* A blocked session delivers nothing more: its reassembly memory goes back now. */
+	if (sr->s && sr->s->verdict == SESS_BLOCKED)
+		reasm_tcp_release(w->reasm, sr->s);
+	/* Admit a DNS answer's addresses before the client can see it (and connect). */
+	if (v == DP_VERDICT_FORWARD)
+		dp_fqdn_snoop(w, port, p, sr);
 	if (sr->s)
-		fast_update(w, sr->s);
+		fast_update(w, port, sr->s);
 	return v;
 }
 
@@ -400,7 +416,7 @@ static void recheck_one(void *arg, struct session *s)
 	/* Out of the fast path first: whatever the new verdict, the next packet must see it. */
 	if (s->flags & SESS_F_FAST)
 		fast_remove(rc->w, s);
-	decide(rc->pol, &port->info, s, &v);
+	decide(rc->w, rc->pol, &port->info, s, &v);
 	if (before != SESS_ALLOWED || s->verdict != SESS_BLOCKED)
 		return;
 	if (s->key.proto == IPPROTO_TCP && s->state != SESS_TCP_CLOSED)

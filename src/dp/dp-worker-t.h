@@ -48,6 +48,11 @@ struct dp_batch {
 	struct frag_piece frags[FRAG_MAX_FRAGS]; /* headers of one refragmented datagram */
 };
 
+struct dp_tap;
+struct dp_tapset;
+
+struct fqdn_table;
+
 struct dp_worker {
 	struct dp *dp;
 	int id;
@@ -58,6 +63,7 @@ struct dp_worker {
 	struct sess_table *sess;
 	struct dpi *dpi; /* app identification: nDPI module + flow slot pool */
 	struct threat *threat; /* threat stage: rate/count tables, report aggregator */
+	struct reasm *reasm;   /* TCP stream reassembly for inspection (reasm-tcp.c) */
 	/* Written only by this worker (relaxed atomics), summed by the readers. */
 	struct dp_port_stats *port_stats; /* [BH_MAX_PORTS] */
 	struct dp_global_stats stats;
@@ -71,6 +77,7 @@ struct dp_worker {
 	struct dp_capring capture;
 	uint64_t fast_fail; /* fast-path installs the kernel refused (map full) */
 	struct frag6_table frag6; /* IPv6 datagrams whose first fragment passed */
+	struct dp_tapset *taps;   /* RCU-published: the taps this worker reads (dp-tap.c) */
 };
 
 struct dp {
@@ -84,12 +91,17 @@ struct dp {
 
 	struct dp_port *ports[BH_MAX_PORTS]; /* RCU-published */
 	struct policy *policy;               /* RCU-published, NULL = allow all */
+	struct sig_set *sigs;                /* RCU-published user signatures, NULL = none */
 	uint64_t policy_seq;                 /* bumped on every publish */
 	uint8_t capture[BH_MAX_PORTS];       /* ports being captured (dp_capture_set) */
 	pthread_mutex_t port_lock;           /* serialises publishers only */
 	uint32_t last_wl[BH_MAX_PORTS];      /* under port_lock: who idx named last */
 	uint32_t last_gen[BH_MAX_PORTS];
 	uint32_t next_gen;
+	struct dp_tap *tap[BH_MAX_PORTS];    /* open taps by port; control thread only */
+	struct fqdn_table *fqdn;             /* FQDN groups: resolved addresses (dp-fqdn.c) */
+	struct policy_fqdn_src fqdn_src;     /* the view of it policy_eval gets */
+	int64_t fqdn_gc_ms;                  /* control thread: last sweep */
 };
 
 #endif

@@ -22,6 +22,7 @@
 #include <urcu.h>
 
 #include "decode.h"
+#include "dp-tap.h"
 #include "dp-verdict.h"
 #include "dpi.h"
 #include "frag-ipv4.h"
@@ -29,6 +30,7 @@
 #include "io-packet.h"
 #include "log.h"
 #include "netns.h"
+#include "reasm-tcp.h"
 #include "session.h"
 #include "threat.h"
 
@@ -65,6 +67,7 @@ static void dp_sess_released(void *arg, const struct session *s)
 	dp_ctr_add(&w->port_stats[s->key.port_idx].sessions_active, (uint64_t)-1);
 	dp_verdict_session_end(w, s);
 	dpi_release(w->dpi, (struct session *)s); /* the table is about to reuse it */
+	reasm_tcp_release(w->reasm, (struct session *)s);
 }
 
 /* ---- per frame ---- */
@@ -124,11 +127,14 @@ static bool dp_frag6_gate(struct dp_worker *w, const struct dp_port *port,
  * only once the frame is known to belong to a published port, so drops are
  * charged to it.
  */
+static const struct dp_port *dp_judge(struct dp_worker *w, const struct dp_port *port,
+				      const struct io_frame *f, int dec, uint64_t now,
+				      struct dp_pkt *p, enum dp_drop_reason *why);
+
 static const struct dp_port *dp_decide(struct dp_worker *w, const struct io_frame *f,
 				       uint64_t now, struct dp_pkt *p, enum dp_drop_reason *why)
 {
 	const struct dp_port *port;
-	struct sess_result sr;
 	int dec;
 
 	if (f->truncated) {
@@ -142,6 +148,41 @@ static const struct dp_port *dp_decide(struct dp_worker *w, const struct io_fram
 		*why = DP_DROP_NO_PORT;
 		return NULL;
 	}
+	return dp_judge(w, port, f, dec, now, p, why);
+}
+
+/*
+ * A tap's frame (dp-tap.c): the same stages, but port and direction come from the tap
+ * (the MACs are the workload's own), and what is decided is only observed: nothing is
+ * sent or dropped, so nothing counts as a drop either.
+ */
+void dp_worker_observe(struct dp_worker *w, const struct io_frame *f, uint16_t idx,
+		       uint8_t dir, uint64_t now)
+{
+	enum dp_drop_reason why = DP_DROP_DECODE;
+	const struct dp_port *port = rcu_dereference(w->dp->ports[idx]);
+	const struct dp_port *fwd;
+	struct dp_pkt p;
+	int dec;
+
+	dp_ctr_add(&w->stats.rx_packets, 1);
+	if (f->truncated || !port || !port->info.tap)
+		return;
+	dec = dp_decode(&p, f->mac, f->len, f->gso ? DP_DECODE_GSO : 0);
+	p.port_idx = idx;
+	p.dir = dir;
+	p.port_gen = port->gen;
+	fwd = dp_judge(w, port, f, dec, now, &p, &why);
+	dp_capture_frame(w, &p, f->wire_len, !fwd, why);
+}
+
+/* The stages after the port is known: counters, session, policy/DPI/threat. */
+static const struct dp_port *dp_judge(struct dp_worker *w, const struct dp_port *port,
+				      const struct io_frame *f, int dec, uint64_t now,
+				      struct dp_pkt *p, enum dp_drop_reason *why)
+{
+	struct sess_result sr;
+
 	dp_count_rx(w, p, f->wire_len);
 	if (dec) {
 		threat_decode_fail(w->threat, &port->info, p, f->mac, f->len);
@@ -238,10 +279,12 @@ static unsigned dp_pass(struct dp_worker *w, uint64_t now)
 	b->ntx = 0;
 	rcu_read_lock();
 	w->pol = rcu_dereference(w->dp->policy);
+	threat_pass_begin(w->threat, rcu_dereference(w->dp->sigs));
 	while (b->n < DP_BATCH && io_packet_next(&w->io, &b->frames[b->n])) {
 		dp_frame(w, &b->frames[b->n], now);
 		b->n++;
 	}
+	threat_pass_begin(w->threat, NULL); /* the set may go once the section ends */
 	rcu_read_unlock();
 	w->pol = NULL;
 	dp_tx_flush(w);
@@ -264,6 +307,7 @@ static void dp_tick(struct dp_worker *w, uint64_t now)
 	w->last_stats_ms = now;
 	if (!io_packet_drops(&w->io, &drops))
 		dp_ctr_add(&w->stats.ring_drops, drops);
+	dp_tap_stats(w);
 }
 
 static uint64_t dp_now_ns(void)
@@ -286,13 +330,13 @@ static void dp_loop(struct dp_worker *w)
 	int err;
 
 	while (!__atomic_load_n(&w->dp->stop, __ATOMIC_ACQUIRE)) {
-		if (dp_pass(w, now)) {
+		if (dp_pass(w, now) + dp_tap_pass(w, now)) {
 			busy_ns = dp_now_ns();
 		} else if (dp_now_ns() - busy_ns < DP_SPIN_NS) {
 			__builtin_ia32_pause();
 			continue;
 		} else {
-			err = io_packet_wait(&w->io, DP_TICK_MS);
+			err = dp_tap_wait(w, DP_TICK_MS); /* the ring, and taps if any */
 			if (err && err != w->last_err)
 				log_warn("dp worker %d: poll: %s", w->id, strerror(-err));
 			w->last_err = err;
@@ -367,6 +411,9 @@ int dp_worker_init(struct dp_worker *w, struct dp *dp, int id)
 	err = threat_new(&w->threat, &dp->cfg.threat, &w->events);
 	if (err)
 		return err;
+	err = reasm_new(&w->reasm, NULL);
+	if (err)
+		return err;
 	err = dp_evring_init(&w->events);
 	return err ? err : dp_capring_init(&w->capture);
 }
@@ -378,6 +425,8 @@ void dp_worker_fini(struct dp_worker *w)
 	w->dpi = NULL;
 	threat_free(w->threat);
 	w->threat = NULL;
+	reasm_free(w->reasm);
+	w->reasm = NULL;
 	dp_evring_fini(&w->events);
 	dp_capring_fini(&w->capture);
 	free(w->port_stats);

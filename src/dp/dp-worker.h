@@ -13,6 +13,9 @@ void dp_worker_fini(struct dp_worker *w);
 /* Spawn the thread and wait until its socket is open; 0 or -errno. */
 int dp_worker_start(struct dp_worker *w);
 void dp_worker_join(struct dp_worker *w);
+/* A frame read from a tap of port idx (dp-tap.c): judged like an inline one, never sent. */
+void dp_worker_observe(struct dp_worker *w, const struct io_frame *f, uint16_t idx,
+		       uint8_t dir, uint64_t now);
 
 /* Single-writer counters: the owner adds, anyone may read (relaxed). */
 static inline void dp_ctr_add(uint64_t *c, uint64_t v)

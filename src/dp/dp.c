@@ -16,8 +16,11 @@
 #include <unistd.h>
 #include <urcu.h>
 
+#include "dp-tap.h"
+#include "dp-fqdn.h"
 #include "dp-worker.h"
 #include "dpi.h"
+#include "reasm-tcp.h"
 #include "policy/policy.h"
 #include "log.h"
 
@@ -48,7 +51,7 @@ int dp_new(struct dp **out, const struct dp_config *cfg)
 	pthread_mutex_init(&dp->port_lock, NULL);
 	sem_init(&dp->started, 0, 0);
 	dp->workers = calloc((size_t)dp->nworkers, sizeof(*dp->workers));
-	if (!dp->workers) {
+	if (!dp->workers || dp_fqdn_init(dp)) {
 		dp_free(dp);
 		return -ENOMEM;
 	}
@@ -105,11 +108,14 @@ void dp_free(struct dp *dp)
 	if (!dp)
 		return;
 	dp_stop(dp);
+	dp_tap_close_all(dp); /* no worker reads them any more */
 	for (i = 0; dp->workers && i < dp->nworkers; i++)
 		dp_worker_fini(&dp->workers[i]);
 	for (i = 0; i < BH_MAX_PORTS; i++)
 		free(dp->ports[i]); /* no reader left */
 	policy_free(dp->policy);
+	dp_sig_free(dp);
+	dp_fqdn_fini(dp);
 	free(dp->workers);
 	sem_destroy(&dp->started);
 	pthread_mutex_destroy(&dp->port_lock);
@@ -266,5 +272,28 @@ void dp_dpi_stats(struct dp *dp, struct dpi_stats *out)
 		out->pool_full += one.pool_full;
 		out->packets += one.packets;
 		out->in_use += one.in_use;
+	}
+}
+
+void dp_reasm_stats(struct dp *dp, struct reasm_stats *out)
+{
+	struct reasm_stats one;
+
+	memset(out, 0, sizeof(*out));
+	for (int w = 0; w < dp->nworkers; w++) {
+		if (!dp->workers[w].reasm)
+			continue;
+		reasm_get_stats(dp->workers[w].reasm, &one);
+		out->sessions += one.sessions;
+		out->no_flow += one.no_flow;
+		out->ooo_segments += one.ooo_segments;
+		out->delivered += one.delivered;
+		out->overlaps += one.overlaps;
+		out->cap_hits += one.cap_hits;
+		out->out_of_window += one.out_of_window;
+		out->gave_up += one.gave_up;
+		out->flows_in_use += one.flows_in_use;
+		out->chunks_in_use += one.chunks_in_use;
+		out->queued_bytes += one.queued_bytes;
 	}
 }

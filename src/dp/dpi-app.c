@@ -5,10 +5,11 @@
  * "DoH"...); a segmentation rule speaks of the wire protocol a server talks
  * (http, tls, ssh...), enum bh_app (policy-app.c names it).  This file is the
  * only one that knows nDPI's protocol ids, so a newer nDPI changes nothing
- * else.  It also recognises the one thing we name that nDPI 4.2 does not: the
- * clear-text HTTP/2 connection preface (h2c, gRPC without TLS).
+ * else.  What we name that nDPI 4.2 does not (HTTP/2 in clear text and gRPC in it,
+ * Kafka) is dissected in dpi-h2.c and dpi-kafka.c.
  */
 #include "dpi.h"
+#include "dpi-l7.h"
 
 #include <string.h>
 
@@ -88,14 +89,13 @@ enum bh_app dpi_app_of_ndpi(uint16_t master, uint16_t app)
 	return a != BH_APP_UNKNOWN || !master ? a : map_one(master);
 }
 
-/* RFC 9113 §3.4: every clear-text HTTP/2 connection opens with these 24 bytes. */
-static const char h2_preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
-
+/* The clear-text HTTP/2 preface and what follows it (dpi-h2.c): gRPC or HTTP/2. */
 enum bh_app dpi_app_of_payload(const uint8_t *payload, uint32_t len)
 {
-	size_t n = sizeof(h2_preface) - 1;
+	enum bh_app app;
 
-	if (len >= n && !memcmp(payload, h2_preface, n))
-		return BH_APP_HTTP2;
-	return BH_APP_PENDING;
+	if (!dpi_h2_preface(payload, len))
+		return BH_APP_PENDING;
+	app = dpi_h2_app(payload, len);
+	return app == BH_APP_PENDING ? BH_APP_HTTP2 : app;
 }

@@ -16,6 +16,7 @@
  * most the remaining cap of payload.
  */
 #include "dpi.h"
+#include "dpi-l7.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -33,6 +34,7 @@ struct dpi_flow {
 	uint32_t next_free; /* pool index + 1, 0 = end */
 	uint32_t bytes[2];  /* per sess_side: payload fed */
 	uint16_t pkts[2];
+	bool h2;	    /* the client sent the HTTP/2 preface: our dissector, not nDPI */
 };
 
 struct dpi {
@@ -141,8 +143,13 @@ void dpi_release(struct dpi *d, struct session *s)
 
 /* ---- feeding ---- */
 
-/* IP + L4 header of p with lengths that say exactly n payload bytes follow. */
-static uint16_t build(struct dpi *d, const struct dp_pkt *p, uint32_t n)
+/*
+ * IP + L4 header of p with lengths that say exactly n payload bytes (data) follow; a
+ * TCP header says seq, where data sits in the stream (reassembled bytes need not be
+ * the packet's own).
+ */
+static uint16_t build(struct dpi *d, const struct dp_pkt *p, const uint8_t *data, uint32_t n,
+		      uint32_t seq)
 {
 	uint32_t l4h = (uint32_t)(p->payload - p->l4), l3h, l4len = l4h + n;
 	uint8_t *b = d->scratch;
@@ -172,16 +179,21 @@ static uint16_t build(struct dpi *d, const struct dp_pkt *p, uint32_t n)
 	if (p->proto == IPPROTO_UDP) {
 		b[l3h + 4] = (uint8_t)(l4len >> 8);
 		b[l3h + 5] = (uint8_t)l4len;
+	} else {
+		b[l3h + 4] = (uint8_t)(seq >> 24);
+		b[l3h + 5] = (uint8_t)(seq >> 16);
+		b[l3h + 6] = (uint8_t)(seq >> 8);
+		b[l3h + 7] = (uint8_t)seq;
 	}
-	memcpy(b + l3h + l4h, p->payload, n);
+	memcpy(b + l3h + l4h, data, n);
 	return (uint16_t)(l3h + l4len);
 }
 
-static bool feedable(const struct session *s, const struct dp_pkt *p)
+static bool feedable(const struct session *s, const struct dp_pkt *p, uint32_t len)
 {
 	uint32_t l4h;
 
-	if (s->app != BH_APP_PENDING || !(p->flags & DP_PKT_L4) || !p->payload_len)
+	if (s->app != BH_APP_PENDING || !(p->flags & DP_PKT_L4) || !len)
 		return false;
 	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
 		return false;
@@ -203,16 +215,16 @@ static enum bh_app give_up(struct dpi *d, struct dpi_flow *f)
 
 /* One packet into nDPI; PENDING while it has not decided and the caps allow more. */
 static enum bh_app inspect(struct dpi *d, struct dpi_flow *f, const struct dp_pkt *p, uint8_t side,
-			   uint64_t now_ms)
+			   const uint8_t *data, uint32_t len, uint32_t seq, uint64_t now_ms)
 {
-	uint32_t n = p->payload_len, room = DPI_CAP_BYTES - f->bytes[side];
+	uint32_t n = len, room = DPI_CAP_BYTES - f->bytes[side];
 	ndpi_protocol r;
-	uint16_t len;
+	uint16_t plen;
 
 	if (n > room)
 		n = room;
-	len = build(d, p, n);
-	r = ndpi_detection_process_packet(d->mod, &f->nf, d->scratch, len, now_ms);
+	plen = build(d, p, data, n, seq);
+	r = ndpi_detection_process_packet(d->mod, &f->nf, d->scratch, plen, now_ms);
 	ctr_add(&d->stats.packets, 1);
 	f->bytes[side] += n;
 	f->pkts[side]++;
@@ -237,13 +249,46 @@ static void settle(struct dpi *d, struct session *s, enum bh_app app)
 	dpi_release(d, s);
 }
 
+/*
+ * What we name ourselves from the client's first payload: the clear-text HTTP/2 preface
+ * makes the session ours (gRPC or HTTP/2, dpi-h2.c); nDPI 4.2 would call it HTTP.
+ */
+static enum bh_app own_first(struct dpi_flow *f, uint8_t side, const uint8_t *data,
+			     uint32_t len)
+{
+	if (!f->h2 && side == SESS_FROM_CLIENT && !f->bytes[side] && !f->pkts[side] &&
+	    dpi_h2_preface(data, len))
+		f->h2 = true;
+	return BH_APP_PENDING;
+}
+
+/* HTTP/2 frames of either side until a HEADERS frame settles it; at the caps: http2. */
+static enum bh_app h2_inspect(struct dpi_flow *f, uint8_t side, const uint8_t *data,
+			      uint32_t len)
+{
+	enum bh_app app = dpi_h2_app(data, len);
+
+	f->bytes[side] += len;
+	f->pkts[side]++;
+	if (app != BH_APP_PENDING)
+		return app;
+	return f->bytes[side] < DPI_CAP_BYTES && f->pkts[side] < DPI_CAP_PACKETS ? BH_APP_PENDING
+										  : BH_APP_HTTP2;
+}
+
 bool dpi_feed(struct dpi *d, struct session *s, const struct dp_pkt *p, uint8_t side,
 	      uint64_t now_ms)
+{
+	return dpi_feed_bytes(d, s, p, side, p->payload, p->payload_len, p->tcp_seq, now_ms);
+}
+
+bool dpi_feed_bytes(struct dpi *d, struct session *s, const struct dp_pkt *p, uint8_t side,
+		    const uint8_t *data, uint32_t len, uint32_t seq, uint64_t now_ms)
 {
 	struct dpi_flow *f;
 	enum bh_app app;
 
-	if (!feedable(s, p) || side > 1)
+	if (!feedable(s, p, len) || side > 1)
 		return false;
 	f = s->dpi_flow ? &d->pool[s->dpi_flow - 1] : flow_take(d, s);
 	if (!f) {
@@ -251,9 +296,15 @@ bool dpi_feed(struct dpi *d, struct session *s, const struct dp_pkt *p, uint8_t 
 		s->app = BH_APP_UNKNOWN;
 		return true;
 	}
-	app = dpi_app_of_payload(p->payload, p->payload_len);
-	if (app == BH_APP_PENDING)
-		app = inspect(d, f, p, side, now_ms);
+	app = own_first(f, side, data, len);
+	if (app == BH_APP_PENDING && f->h2)
+		app = h2_inspect(f, side, data, len);
+	else if (app == BH_APP_PENDING)
+		app = inspect(d, f, p, side, data, len, seq, now_ms);
+	/* Kafka has no magic: only when nDPI named nothing from the client's first bytes. */
+	if (app == BH_APP_PENDING && f->pkts[side] == 1 && side == SESS_FROM_CLIENT &&
+	    f->bytes[side] == len && p->proto == IPPROTO_TCP && dpi_kafka_request(data, len))
+		app = BH_APP_KAFKA;
 	if (app == BH_APP_PENDING)
 		return false;
 	settle(d, s, app);
@@ -264,7 +315,9 @@ bool dpi_finish(struct dpi *d, struct session *s)
 {
 	if (s->app != BH_APP_PENDING || !s->dpi_flow || s->dpi_flow > d->size)
 		return false;
-	settle(d, s, give_up(d, &d->pool[s->dpi_flow - 1]));
+	/* The preface proved HTTP/2 even when no HEADERS frame came. */
+	settle(d, s,
+	       d->pool[s->dpi_flow - 1].h2 ? BH_APP_HTTP2 : give_up(d, &d->pool[s->dpi_flow - 1]));
 	return true;
 }
 

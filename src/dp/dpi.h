@@ -39,6 +39,12 @@ static inline bool dpi_pending(const struct session *s)
  */
 bool dpi_feed(struct dpi *d, struct session *s, const struct dp_pkt *p, uint8_t side,
 	      uint64_t now_ms);
+/*
+ * The same for bytes of p's direction other than its payload: TCP stream bytes in
+ * order (reasm-tcp.c) starting at sequence number seq, p giving the headers.
+ */
+bool dpi_feed_bytes(struct dpi *d, struct session *s, const struct dp_pkt *p, uint8_t side,
+		    const uint8_t *data, uint32_t len, uint32_t seq, uint64_t now_ms);
 
 /*
  * No more payload is coming (TCP FIN/RST): if s carried payload and is still PENDING,

@@ -16,6 +16,8 @@ struct io_packet_config {
 	uint32_t frames;    /* ring slots; 0 = IO_DEFAULT_FRAMES */
 	uint16_t fanout_id; /* join this group ... */
 	bool fanout_new;    /* ... or create a new one with a kernel-chosen unique id */
+	bool tap;           /* receive-only copy of a workload's own interface (dp-tap.c):
+	                       outgoing frames too, no fanout, nothing is ever sent */
 };
 
 struct io_packet {
@@ -37,6 +39,7 @@ struct io_frame {
 	uint32_t wire_len;
 	bool truncated; /* the slot could not hold the whole frame */
 	bool gso;       /* vnet header says GSO super-frame */
+	uint8_t pkttype; /* PACKET_HOST, PACKET_OUTGOING, ... (what a tap tells direction by) */
 };
 
 #endif

@@ -40,8 +40,11 @@ static uint32_t page_round(uint32_t n)
 	return (n + pg - 1) / pg * pg;
 }
 
-/* Options that must precede the ring (version, vnet header, reserve) and the tx ones. */
-static int io_socket_opts(int fd)
+/*
+ * Options that must precede the ring (version, vnet header, reserve) and the tx ones.
+ * A tap keeps outgoing frames (they are the workload's egress) and never sends.
+ */
+static int io_socket_opts(int fd, bool tap)
 {
 	struct timeval tv = { .tv_usec = IO_SNDTIMEO_MS * 1000 };
 	int err;
@@ -51,8 +54,9 @@ static int io_socket_opts(int fd)
 		err = set_int(fd, SOL_PACKET, PACKET_VNET_HDR, 1);
 	if (!err)
 		err = set_int(fd, SOL_PACKET, PACKET_RESERVE, IO_RESERVE);
-	if (!err)
-		err = set_int(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1);
+	if (err || tap)
+		return err;
+	err = set_int(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1);
 	if (!err)
 		err = set_int(fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1);
 	if (err)
@@ -132,12 +136,12 @@ int io_packet_open(struct io_packet *io, const struct io_packet_config *cfg)
 	io->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (io->fd < 0)
 		return -errno;
-	err = io_socket_opts(io->fd);
+	err = io_socket_opts(io->fd, cfg->tap);
 	if (!err)
 		err = io_ring_map(io, cfg->frames ? cfg->frames : IO_DEFAULT_FRAMES);
 	if (!err)
 		err = io_bind(io, cfg->ifindex);
-	if (!err)
+	if (!err && !cfg->tap)
 		err = io_fanout(io, cfg);
 	if (err)
 		io_packet_close(io);
@@ -207,6 +211,9 @@ bool io_packet_next(struct io_packet *io, struct io_frame *f)
 	f->wire_len = h->tp_len;
 	f->truncated = h->tp_snaplen < h->tp_len;
 	f->gso = (f->vnet[1] & ~VIRTIO_NET_HDR_GSO_ECN) != VIRTIO_NET_HDR_GSO_NONE;
+	/* The kernel puts the sockaddr_ll right after the aligned header. */
+	f->pkttype = ((const struct sockaddr_ll *)((uint8_t *)h +
+						   TPACKET_ALIGN(sizeof(*h))))->sll_pkttype;
 	if (!f->truncated && (status & TP_STATUS_VLAN_VALID) && io_frame_put_vlan(f, h))
 		f->truncated = true;
 	return true;

@@ -80,6 +80,9 @@ struct session {
 	uint8_t end;             /* enum policy_dir: which end of the flow this port is */
 	uint8_t app;             /* enum bh_app, owned by DPI (dpi.c) */
 	uint32_t dpi_flow;       /* DPI flow slot + 1 while inspected, else 0 */
+	uint32_t sig_slot;       /* signature inspection slot + 1 while inspected (sig.c) */
+	uint32_t sig_gen;        /* signature set generation that found nothing to inspect */
+	uint32_t reasm_flow;     /* TCP reassembly slot + 1 (reasm-tcp.h), REASM_FLOW_DONE, or 0 */
 	uint64_t first_seen;     /* ms, coarse monotonic clock */
 	uint64_t last_seen;
 	uint64_t packets[2]; /* per sess_side */

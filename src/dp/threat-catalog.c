@@ -49,6 +49,8 @@ static const struct threat_def catalog[THREAT_CATALOG_SIZE] = {
      "Content-Length with Transfer-Encoding, or two different Content-Lengths"},
     {THREAT_HTTP_SQL_INJECTION, "http_sql_injection", THREAT_SEV_HIGH, THREAT_ACT_RESET,
      "classic SQL injection in the request target"},
+    {THREAT_TCP_OVERLAP, "tcp_overlap", THREAT_SEV_HIGH, THREAT_ACT_RESET,
+     "TCP overlapping segments with different data"},
 };
 
 int threat_index(uint16_t id)
@@ -94,6 +96,8 @@ static const struct {
     [THREAT_LIM_SESSIONS] = {"sessions", THREAT_DEF_SESSIONS},
     [THREAT_LIM_SMALL_WINDOW] = {"small-window", THREAT_DEF_SMALL_WINDOW},
     [THREAT_LIM_PING_SIZE] = {"ping-size", THREAT_DEF_PING_SIZE},
+    [THREAT_LIM_SIG_DEPTH] = {"sig-depth", THREAT_DEF_SIG_DEPTH},
+    [THREAT_LIM_SIG_SESSIONS] = {"sig-sessions", THREAT_DEF_SIG_SESSIONS},
 };
 
 uint32_t threat_limit_get(const struct threat_config *cfg, enum threat_limit l)

@@ -2,11 +2,12 @@
  * threat-http.c - HTTP requests built to confuse whoever parses them next, and
  * the classic SQL injection in a request target.
  *
- * Reads the request line and the headers present in the first payload packet
- * (no stream reassembly: a header block split over segments is judged on its
- * first part).  Smuggling is a request two parsers frame differently: both
- * Content-Length and Transfer-Encoding, or two Content-Lengths that disagree
- * (identical duplicates are allowed by RFC 9110 and not flagged).  SQL injection
+ * Reads the request line and the headers of a request head: the threat stage
+ * hands it the stream's first bytes put back together (reasm-tcp.c), so a head
+ * split over segments is judged whole once its blank line arrives.  Smuggling is
+ * a request two parsers frame differently: both Content-Length and
+ * Transfer-Encoding, or two Content-Lengths that disagree (identical duplicates
+ * are allowed by RFC 9110 and not flagged).  SQL injection
  * is matched on the target after %-decoding, '+' as space, lower case and runs
  * of blanks and comments folded to one space, against a few unmistakable
  * patterns; it is a tripwire, not a WAF.
@@ -124,6 +125,35 @@ static void header(struct hdrs *h, const uint8_t *l, uint32_t len)
 	if (h->n_cl++ && v != h->cl)
 		h->cl_differ = true;
 	h->cl = v;
+}
+
+/* b (len bytes, maybe fewer than m has) agrees with m as far as either goes. */
+static bool agrees_ci(const uint8_t *b, uint32_t len, const char *m)
+{
+	size_t n = strlen(m), k = len < n ? len : n;
+
+	for (size_t i = 0; i < k; i++)
+		if (lower(b[i]) != lower((unsigned char)m[i]))
+			return false;
+	return true;
+}
+
+/*
+ * How far the start of a client stream is as an HTTP request head: -1 not HTTP, 0 HTTP
+ * (or the first bytes of a method) still without its blank line, 1 a whole head.
+ */
+int threat_http_head_state(const uint8_t *b, uint32_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (agrees_ci(b, len, methods[i]))
+			break;
+	if (i == sizeof(methods) / sizeof(methods[0]))
+		return -1;
+	if (len < strlen(methods[i]))
+		return 0;
+	return memmem(b, len, "\r\n\r\n", 4) || memmem(b, len, "\n\n", 2) ? 1 : 0;
 }
 
 uint16_t threat_http_check(const uint8_t *b, uint32_t len)

@@ -33,9 +33,10 @@ enum threat_id {
 	THREAT_HTTP_NEG_LENGTH = 2013,
 	THREAT_HTTP_SMUGGLING = 2014,
 	THREAT_HTTP_SQL_INJECTION = 2015,
+	THREAT_TCP_OVERLAP = 2016, /* TCP segments overlapping with different data (reasm-tcp.c) */
 };
 
-#define THREAT_CATALOG_SIZE 19 /* entries of the catalogue (threat-catalog.c) */
+#define THREAT_CATALOG_SIZE 20 /* entries of the catalogue (threat-catalog.c) */
 
 enum threat_severity {
 	THREAT_SEV_LOW = 0,
@@ -66,6 +67,8 @@ enum threat_limit {
 	THREAT_LIM_SESSIONS,	 /* open sessions one source holds on one port, per worker */
 	THREAT_LIM_SMALL_WINDOW, /* a SYN advertising a window <= this is flagged */
 	THREAT_LIM_PING_SIZE,	 /* ICMP echo payload bytes above this are flagged */
+	THREAT_LIM_SIG_DEPTH,	 /* payload bytes per direction matched against signatures */
+	THREAT_LIM_SIG_SESSIONS, /* sessions under signature inspection at once, per worker */
 	THREAT_LIM__MAX
 };
 
@@ -74,6 +77,11 @@ enum threat_limit {
 #define THREAT_DEF_SESSIONS 10000
 #define THREAT_DEF_SMALL_WINDOW 64
 #define THREAT_DEF_PING_SIZE 8192
+#define THREAT_DEF_SIG_DEPTH (1u << 20)
+#define THREAT_DEF_SIG_SESSIONS 4096
+
+/* Longest name of a user signature (sig-t.h); events carry it. */
+#define THREAT_SIG_NAME_MAX 64
 
 struct threat_config {
 	bool off;			 /* `--threats off`: the stage is skipped */

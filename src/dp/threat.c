@@ -13,10 +13,21 @@
  *
  * Payload checks only see the first THREAT_PAYLOAD_PKTS packets of each
  * direction of a session: those are also the packets DPI inspects, and a
- * session reaches the eBPF fast path only after them.
+ * session reaches the eBPF fast path only after them.  For TCP they see the
+ * stream as the receiver will (reasm-tcp.c, fed by dp-stream.c): the bytes each
+ * packet makes deliverable, plus the stream head (the first bytes of a direction,
+ * up to REASM_HEAD_MAX) judged whole until it holds what the checks read.
+ *
+ * User signatures (sig.c) then see the payload of both directions up to their
+ * depth, as streams: their matches are reported here like catalogue threats,
+ * with the id SIG_THREAT_BASE + the signature's id and its name.  A TCP session
+ * the reassembler holds feeds them its delivered bytes (threat_stream_sig, at
+ * delivery, during the policy stage); the hits are kept with the packet and acted
+ * on here, where a reset can still be sent.  Other sessions feed them the packet.
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -25,6 +36,8 @@
 #include "dp-event.h"
 #include "policy/policy-t.h"
 #include "portmac.h"
+#include "reasm-tcp.h"
+#include "sig.h"
 #include "threat.h"
 
 #define TH_SYN 0x02
@@ -77,12 +90,20 @@ struct agg_ent {
 struct threat {
 	struct threat_config cfg;
 	struct dp_evring *events;
+	struct sig_worker *sig; /* user signatures: streams and their pools */
 	uint32_t npending;
 	uint64_t last_scan_ms;
 	struct port_rates rates[BH_MAX_PORTS];
 	struct src_ent src[SRC_SETS][SRC_WAYS];
 	struct frag_ent frag[FRAG_SLOTS];
 	struct agg_ent agg[AGG_SETS][AGG_WAYS];
+	/* The TCP packet in progress: what its stream bytes showed (threat_stream_*). */
+	const struct session *st_s;
+	uint16_t st_id;
+	bool st_drop;
+	bool st_sig; /* the signatures took this packet's bytes from the reassembler */
+	uint8_t st_nhits;
+	struct sig_hit st_hits[SIG_HITS_MAX]; /* their matches, reported by threat_check */
 };
 
 int threat_new(struct threat **out, const struct threat_config *cfg, struct dp_evring *events)
@@ -95,13 +116,32 @@ int threat_new(struct threat **out, const struct threat_config *cfg, struct dp_e
 	if (cfg)
 		t->cfg = *cfg;
 	t->events = events;
+	if (sig_worker_new(&t->sig, threat_limit_get(&t->cfg, THREAT_LIM_SIG_SESSIONS),
+			   threat_limit_get(&t->cfg, THREAT_LIM_SIG_DEPTH)) < 0) {
+		free(t);
+		return -ENOMEM;
+	}
 	*out = t;
 	return 0;
 }
 
 void threat_free(struct threat *t)
 {
+	if (!t)
+		return;
+	sig_worker_free(t->sig);
 	free(t);
+}
+
+void threat_pass_begin(struct threat *t, const struct sig_set *sigs)
+{
+	if (t)
+		sig_worker_use(t->sig, sigs);
+}
+
+struct sig_worker *threat_sig(struct threat *t)
+{
+	return t ? t->sig : NULL;
 }
 
 static uint64_t mono_ms(void)
@@ -145,7 +185,8 @@ static uint8_t l4_proto(uint8_t ipproto)
 }
 
 static void event_fill(struct dp_event *ev, const struct dp_port_info *port, const struct dp_pkt *p,
-		       uint16_t id, uint8_t act, const uint8_t *frame, uint32_t flen)
+		       uint16_t id, uint8_t act, const uint8_t *frame, uint32_t flen,
+		       const struct sig_hit *hit)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->type = DP_EV_THREAT;
@@ -168,6 +209,11 @@ static void event_fill(struct dp_event *ev, const struct dp_port_info *port, con
 	ev->threat.count = 1;
 	ev->threat.pkt_len = (uint8_t)(flen < THREAT_PKT_MAX ? flen : THREAT_PKT_MAX);
 	memcpy(ev->threat.pkt, frame, ev->threat.pkt_len);
+	if (hit) {
+		ev->threat.sig_severity = hit->severity;
+		ev->threat.sig_field = hit->field;
+		snprintf(ev->threat.sig_name, sizeof(ev->threat.sig_name), "%s", hit->name);
+	}
 }
 
 static void agg_flush(struct threat *t, struct agg_ent *e, uint64_t now)
@@ -209,7 +255,8 @@ static struct agg_ent *agg_slot(struct threat *t, uint16_t id, uint16_t port_idx
 }
 
 static void report(struct threat *t, const struct dp_port_info *port, const struct dp_pkt *p,
-		   uint16_t id, uint8_t act, const uint8_t *frame, uint32_t flen)
+		   uint16_t id, uint8_t act, const uint8_t *frame, uint32_t flen,
+		   const struct sig_hit *hit)
 {
 	static const uint8_t none[16];
 	uint64_t now = mono_ms();
@@ -222,13 +269,13 @@ static void report(struct threat *t, const struct dp_port_info *port, const stru
 		if (e->pending)
 			agg_flush(t, e, now);
 		e->win_ms = now;
-		event_fill(&ev, port, p, id, act, frame, flen);
+		event_fill(&ev, port, p, id, act, frame, flen, hit);
 		dp_evring_put(t->events, &ev);
 		return;
 	}
 	if (!e->pending++) {
 		t->npending++;
-		event_fill(&e->ev, port, p, id, act, frame, flen);
+		event_fill(&e->ev, port, p, id, act, frame, flen, hit);
 	}
 }
 
@@ -290,15 +337,24 @@ static uint16_t session_count(struct threat *t, struct session *s)
 								     : THREAT_NONE;
 }
 
-void threat_session_end(struct threat *t, const struct session *s)
+static void src_release(struct threat *t, const struct session *s)
 {
 	struct src_ent *e;
 
-	if (!t || !(s->flags & SESS_F_THREAT))
+	if (!(s->flags & SESS_F_THREAT))
 		return;
 	e = src_find(t, s, false);
 	if (e)
 		e->n--;
+}
+
+void threat_session_end(struct threat *t, const struct session *s)
+{
+	if (!t)
+		return;
+	src_release(t, s);
+	/* The table is about to reuse s: its streams go back to the pools. */
+	sig_session_end(t->sig, (struct session *)s);
 }
 
 /*
@@ -310,7 +366,7 @@ static void session_closed(struct threat *t, struct session *s)
 {
 	if ((s->flags & SESS_F_THREAT) &&
 	    (s->state == SESS_TCP_TIME_WAIT || s->state == SESS_TCP_CLOSED)) {
-		threat_session_end(t, s);
+		src_release(t, s);
 		s->flags &= (uint8_t)~SESS_F_THREAT;
 	}
 }
@@ -348,11 +404,13 @@ static uint16_t frag_check(struct threat *t, const struct dp_pkt *p)
 
 /* ---- per protocol ---- */
 
-static uint16_t payload_check(const struct dp_pkt *p, uint8_t side)
+/* Payload bytes b of p's flow (p->payload, or stream bytes of p's direction). */
+static uint16_t payload_check(const struct dp_pkt *p, uint8_t side, const uint8_t *b, uint32_t n)
 {
-	uint32_t n = p->payload_len < PAYLOAD_SCAN_MAX ? p->payload_len : PAYLOAD_SCAN_MAX;
-	const uint8_t *b = p->payload;
 	uint16_t id;
+
+	if (n > PAYLOAD_SCAN_MAX)
+		n = PAYLOAD_SCAN_MAX;
 
 	if (p->sport == 53 || p->dport == 53) {
 		if (p->proto == IPPROTO_UDP)
@@ -407,8 +465,10 @@ static uint16_t l4_check(struct threat *t, const struct dp_pkt *p, const struct 
 		if (!id)
 			id = lim;
 	}
+	if (p->proto == IPPROTO_TCP && t->st_s == s) /* its stream bytes were checked */
+		return id ? id : t->st_id;
 	if (!id && p->payload_len && s->packets[sr->side] <= THREAT_PAYLOAD_PKTS)
-		id = payload_check(p, sr->side);
+		id = payload_check(p, sr->side, p->payload, p->payload_len);
 	return id;
 }
 
@@ -423,11 +483,88 @@ static uint8_t action_of(const struct threat_def *d, const struct dp_port_info *
 	return THREAT_ACT_DROP;
 }
 
+/* ---- user signatures ---- */
+
+/* What a signature's match does at this end: its action in protect/quarantine. */
+static uint8_t sig_action_at(const struct sig_hit *h, const struct dp_port_info *port,
+			     const struct dp_pkt *p, const struct session *s)
+{
+	if ((port->mode != BH_MODE_PROTECT && port->mode != BH_MODE_QUARANTINE) ||
+	    h->action == SIG_ACT_LOG)
+		return THREAT_ACT_LOG;
+	if (h->action == SIG_ACT_RESET && s->key.proto == IPPROTO_TCP &&
+	    !(p->tcp_flags & TH_SYN) && s->state != SESS_TCP_CLOSED)
+		return THREAT_ACT_RESET;
+	return THREAT_ACT_DROP;
+}
+
+/* Report n signature matches of p's bytes; in protect, block s at the strongest action. */
+static enum threat_action sig_report(struct threat *t, const struct dp_port_info *port,
+				     const struct dp_pkt *p, struct session *s,
+				     const struct sig_hit *hits, int n)
+{
+	uint8_t worst = THREAT_ACT_LOG;
+
+	for (int i = 0; i < n && i < SIG_HITS_MAX; i++) {
+		const struct sig_hit *h = &hits[i];
+		uint8_t act = sig_action_at(h, port, p, s);
+
+		report(t, port, p, (uint16_t)(SIG_THREAT_BASE + h->id), act, p->eth, p->len, h);
+		if (act > worst)
+			worst = act;
+	}
+	if (worst != THREAT_ACT_LOG) {
+		/* Blocked from here on: nothing of it is matched any more. */
+		s->verdict = SESS_BLOCKED;
+		sig_session_stop(t->sig, s);
+	}
+	return (enum threat_action)worst;
+}
+
+enum threat_action threat_stream_feed(struct threat *t, const struct dp_port_info *port,
+				      const struct dp_pkt *p, const struct sess_result *sr,
+				      const uint8_t *data, uint32_t len)
+{
+	struct session *s = sr->s;
+
+	int n;
+
+	if (!t || t->cfg.off || !s || s->verdict == SESS_BLOCKED)
+		return THREAT_ACT_LOG;
+	n = sig_feed(t->sig, s, port->wl_id, sr->side, data, len);
+	return sig_report(t, port, p, s, sig_worker_hits(t->sig), n);
+}
+
+/*
+ * A packet's payload as stream bytes.  TCP the reassembler delivered for this packet
+ * was matched at delivery: only its kept hits are reported.  Other TCP (no flow slot,
+ * given up, released before a set arrived): the payload in sequence order, see
+ * sig_feed_tcp.
+ */
+static enum threat_action sig_stage(struct threat *t, const struct dp_port_info *port,
+				    const struct dp_pkt *p, const struct sess_result *sr,
+				    bool streamed)
+{
+	struct session *s = sr->s;
+	int n;
+
+	if (p->proto != IPPROTO_TCP)
+		return threat_stream_feed(t, port, p, sr, p->payload, p->payload_len);
+	if (s->verdict == SESS_BLOCKED)
+		return THREAT_ACT_LOG;
+	if (streamed)
+		return sig_report(t, port, p, s, t->st_hits, t->st_nhits);
+	n = sig_feed_tcp(t->sig, s, port->wl_id, sr->side, p->tcp_seq, p->payload,
+			 p->payload_len);
+	return sig_report(t, port, p, s, sig_worker_hits(t->sig), n);
+}
+
 enum threat_action threat_check(struct threat *t, const struct dp_port_info *port,
 				const struct dp_pkt *p, const struct sess_result *sr)
 {
 	uint16_t id = THREAT_NONE;
 	const struct threat_def *d;
+	bool st_drop, streamed;
 	uint8_t act;
 
 	if (!t || t->cfg.off || !p->family)
@@ -436,21 +573,164 @@ enum threat_action threat_check(struct threat *t, const struct dp_port_info *por
 		id = frag_check(t, p);
 	if (!id && (p->flags & DP_PKT_L4))
 		id = l4_check(t, p, sr);
+	st_drop = t->st_drop && t->st_s == sr->s;
+	streamed = sr->s && t->st_sig && t->st_s == sr->s;
+	t->st_s = NULL;
 	d = id ? threat_def_of(id) : NULL;
-	if (!d)
-		return THREAT_ACT_LOG;
-	act = action_of(d, port, p, sr->s);
-	report(t, port, p, id, act, p->eth, p->len);
-	if (sr->s && (act == THREAT_ACT_RESET ||
-		      (act == THREAT_ACT_DROP && sr->created && id == THREAT_SESSION_LIMIT)))
-		sr->s->verdict = SESS_BLOCKED;
-	return (enum threat_action)act;
+	if (st_drop && !d) /* an out-of-order segment over the reassembly caps, in protect */
+		return THREAT_ACT_DROP;
+	if (d) {
+		act = action_of(d, port, p, sr->s);
+		report(t, port, p, id, act, p->eth, p->len, NULL);
+		if (sr->s && (act == THREAT_ACT_RESET ||
+			      (act == THREAT_ACT_DROP && sr->created && id == THREAT_SESSION_LIMIT)))
+			sr->s->verdict = SESS_BLOCKED;
+		if (act != THREAT_ACT_LOG) {
+			/* Stream bytes were matched at delivery already: their hits are logged too. */
+			if (streamed && t->st_nhits) {
+				uint8_t sa = (uint8_t)sig_report(t, port, p, sr->s, t->st_hits,
+								 t->st_nhits);
+
+				if (sa > act)
+					act = sa;
+			}
+			return (enum threat_action)act;
+		}
+	}
+	/* Signatures see every payload byte the policy and the catalogue let through. */
+	if (sr->s && (p->flags & DP_PKT_L4) && p->payload_len &&
+	    (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP))
+		return sig_stage(t, port, p, sr, streamed);
+	return THREAT_ACT_LOG;
 }
+
 
 void threat_decode_fail(struct threat *t, const struct dp_port_info *port, const struct dp_pkt *p,
 			const uint8_t *frame, uint32_t len)
 {
 	if (!t || t->cfg.off)
 		return;
-	report(t, port, p, THREAT_INVALID_PACKET, THREAT_ACT_DROP, frame, len);
+	report(t, port, p, THREAT_INVALID_PACKET, THREAT_ACT_DROP, frame, len, NULL);
+}
+
+/* ---- the reassembled TCP stream (dp-stream.c) ---- */
+
+void threat_stream_begin(struct threat *t, const struct session *s)
+{
+	if (!t)
+		return;
+	t->st_s = s;
+	t->st_id = THREAT_NONE;
+	t->st_drop = false;
+	t->st_sig = s != NULL;
+	t->st_nhits = 0;
+}
+
+void threat_stream_sig(struct threat *t, const struct dp_port_info *port, struct session *s,
+		       uint8_t side, uint32_t seq, const uint8_t *b, uint32_t len)
+{
+	const struct sig_hit *hits;
+	int n;
+
+	if (!t || t->cfg.off || s->verdict == SESS_BLOCKED)
+		return;
+	/* In order already: sig_feed_tcp only records where the stream is, for a give-up. */
+	n = sig_feed_tcp(t->sig, s, port->wl_id, side, seq, b, len);
+	hits = sig_worker_hits(t->sig);
+	for (int i = 0; i < n && i < SIG_HITS_MAX && t->st_nhits < SIG_HITS_MAX; i++)
+		t->st_hits[t->st_nhits++] = hits[i];
+}
+
+static void stream_hit(struct threat *t, uint16_t id)
+{
+	if (id && !t->st_id)
+		t->st_id = id;
+}
+
+void threat_stream_overlap(struct threat *t)
+{
+	if (t && !t->cfg.off)
+		stream_hit(t, THREAT_TCP_OVERLAP);
+}
+
+bool threat_stream_cap(struct threat *t, const struct dp_port_info *port)
+{
+	if (!t || t->cfg.off)
+		return false;
+	if (port->mode != BH_MODE_PROTECT && port->mode != BH_MODE_QUARANTINE) {
+		/* Reassembly gives up: signatures take this packet and later ones as they come. */
+		t->st_sig = false;
+		return false;
+	}
+	t->st_drop = true;
+	return true;
+}
+
+/*
+ * The stream head holds all the payload checks read: an HTTP request head up to its
+ * blank line, a DNS message, the start of a TLS record, an SSH identification line;
+ * anything else after a few bytes that start none of these.
+ */
+static bool head_complete(const struct dp_pkt *p, uint8_t side, const uint8_t *b, uint32_t len)
+{
+	int http;
+
+	if (len >= REASM_HEAD_MAX)
+		return true;
+	if (p->sport == 53 || p->dport == 53)
+		return len >= 2 && len >= 2u + (uint32_t)(b[0] << 8 | b[1]);
+	http = side == SESS_FROM_CLIENT ? threat_http_head_state(b, len) : -1;
+	if (http >= 0)
+		return http == 1;
+	if (len && (b[0] == 0x16 || b[0] == 0x18 || (b[0] & 0x80)))
+		return len >= 11; /* TLS/SSLv2 record header and ClientHello version */
+	if (!memcmp(b, "SSH-", len < 4 ? len : 4))
+		return memchr(b, '\n', len) != NULL;
+	return len >= 16;
+}
+
+void threat_stream_data(struct threat *t, struct reasm *r, struct session *s,
+			const struct dp_pkt *p, uint8_t side, const uint8_t *b, uint32_t len)
+{
+	bool checked = false;
+	const uint8_t *h;
+	uint16_t id;
+	uint32_t hl;
+
+	if (!t || t->cfg.off)
+		return;
+	if (s->packets[side] <= THREAT_PAYLOAD_PKTS) { /* a record starting in this segment */
+		stream_hit(t, payload_check(p, side, b, len));
+		checked = true;
+	}
+	if (reasm_tcp_head_is_done(r, s, side))
+		return;
+	if (!reasm_tcp_head(r, s, side, &hl) && head_complete(p, side, b, len)) {
+		if (!checked) /* the whole head in one piece: judged in place, no copy */
+			stream_hit(t, payload_check(p, side, b, len));
+		reasm_tcp_head_done(r, s, side);
+		return;
+	}
+	if (reasm_tcp_head_add(r, s, side, b, len)) {
+		reasm_tcp_head_done(r, s, side); /* no chunk left: judged on its pieces */
+		return;
+	}
+	h = reasm_tcp_head(r, s, side, &hl);
+	id = payload_check(p, side, h, hl);
+	stream_hit(t, id);
+	if (id || head_complete(p, side, h, hl)) /* judged: a head is reported once */
+		reasm_tcp_head_done(r, s, side);
+}
+
+bool threat_stream_wants(const struct threat *t, const struct reasm *r, const struct session *s)
+{
+	if (!t || t->cfg.off)
+		return false;
+	if (sig_inspecting(s)) /* signatures see the reassembled bytes up to their depth */
+		return true;
+	for (uint8_t side = 0; side < 2; side++)
+		if (!reasm_tcp_head_is_done(r, s, side) &&
+		    (reasm_tcp_offset(r, s, side) || s->packets[side] <= THREAT_PAYLOAD_PKTS))
+			return true;
+	return false;
 }

@@ -54,6 +54,8 @@ static const struct {
 	[BH_APP_RTSP]       = {"rtsp", "RTSP"},
 	[BH_APP_STUN]       = {"stun", "STUN / TURN"},
 	[BH_APP_ICMP]       = {"icmp", "ICMP / ICMPv6 (from the IP protocol)"},
+	[BH_APP_GRPC]       = {"grpc", "gRPC over clear-text HTTP/2 (content-type application/grpc)"},
+	[BH_APP_KAFKA]      = {"kafka", "Apache Kafka (request header)"},
 };
 /* clang-format on */
 

@@ -724,6 +724,34 @@ static int compile_workloads(struct compiler *c)
 	return compile_addrs(c);
 }
 
+/* ---- FQDN patterns: matched at eval time against the names the peer resolved from ---- */
+
+static int compile_fqdns(struct compiler *c)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < c->m->n_groups; i++)
+		total += c->m->groups[i].n_fqdns;
+	c->p->fqdns = calloc(total + 1, sizeof(*c->p->fqdns));
+	if (!c->p->fqdns)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->m->n_groups; i++) {
+		const struct policy_group *g = &c->m->groups[i];
+
+		for (size_t j = 0; j < g->n_fqdns; j++) {
+			struct cp_fqdn *f = &c->p->fqdns[c->p->n_fqdns];
+
+			/* The model only holds valid patterns; skip rather than trust that. */
+			if (policy_fqdn_parse(g->fqdns[j], f->name, &f->wild, NULL, 0))
+				continue;
+			f->len = (uint16_t)strlen(f->name);
+			f->g = gidx(c, g->name);
+			c->p->n_fqdns++;
+		}
+	}
+	return 0;
+}
+
 /* ---- top ---- */
 
 static int compile_bitsets(struct compiler *c)
@@ -772,6 +800,8 @@ int policy_compile(const struct policy_model *m, struct policy **out)
 		ret = compile_pairs(&c);
 	if (!ret)
 		ret = compile_workloads(&c);
+	if (!ret)
+		ret = compile_fqdns(&c);
 	compiler_done(&c);
 	if (ret) {
 		policy_free(c.p);
@@ -802,6 +832,7 @@ void policy_free(struct policy *p)
 	free(p->addrs);
 	free(p->lists);
 	free(p->segs);
+	free(p->fqdns);
 	free(p);
 }
 

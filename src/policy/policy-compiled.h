@@ -90,6 +90,17 @@ struct cp_rule {
 	uint64_t apps; /* bit per enum bh_app it lists */
 };
 
+/* An FQDN pattern in normal form (policy-fqdn.c) and the group it puts a peer in. */
+struct cp_fqdn {
+	uint32_t g;
+	uint16_t len;
+	bool wild;
+	char name[POLICY_FQDN_LEN + 1];
+};
+
+/* FQDN groups one peer address is in at most (the rest are not looked at). */
+#define CP_FQDN_PEER_MAX 32
+
 struct policy {
 	uint64_t generation;
 	char (*gnames)[POLICY_NAME_MAX];
@@ -111,6 +122,8 @@ struct policy {
 	uint64_t *g1_sig[2];	/* per dir, per this-end group: Bloom bits of its peer groups */
 	struct cp_map pairs[2][POLICY_PROTO__MAX];
 	struct cp_seg *segs;
+	struct cp_fqdn *fqdns; /* every group's patterns */
+	uint32_t n_fqdns;
 };
 
 /* murmur3's fmix64: every key bit reaches the low bits the mask keeps. */

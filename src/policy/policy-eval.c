@@ -61,21 +61,84 @@ static const struct cp_wl *wl_by_addr(const struct policy *p, const struct polic
 	return NULL;
 }
 
+/* Explain only: the name (and TTL left) that put the peer in an FQDN group. */
+struct fq_note {
+	uint32_t g;
+	int64_t ttl_ms;
+	char name[POLICY_FQDN_LEN + 1];
+};
+#define FQ_NOTES 4
+
 /*
- * Peer groups, as three lists walked in turn without copying: `any` (plus
- * `external` when the peer is no workload), the peer workload's groups, and
- * the CIDR groups holding the address.
+ * Peer groups, as four lists walked in turn without copying: `any` (plus
+ * `external` when the peer is no workload), the peer workload's groups, the
+ * CIDR groups holding the address, and the FQDN groups whose pattern matches
+ * a name this end's workload resolved to the address.
  */
 struct peer {
 	const struct cp_wl *wl;
-	const uint32_t *list[3];
-	uint32_t cnt[3];
+	const uint32_t *list[4];
+	uint32_t cnt[4];
+	uint32_t fq[CP_FQDN_PEER_MAX];
+	struct fq_note *notes; /* NULL unless explaining */
+	uint32_t n_notes;
 };
 
 static const uint32_t any_external[] = {CP_GROUP_ANY, CP_GROUP_EXTERNAL};
 
-static void peer_resolve(const struct policy *p, const struct policy_addr *a, struct peer *pe)
+struct fq_walk {
+	const struct policy *p;
+	struct peer *pe;
+};
+
+static void fq_note(struct peer *pe, uint32_t g, const char *name, int64_t ttl_ms)
 {
+	struct fq_note *n;
+
+	for (uint32_t i = 0; i < pe->n_notes; i++) {
+		if (pe->notes[i].g == g) {
+			if (ttl_ms > pe->notes[i].ttl_ms) {
+				pe->notes[i].ttl_ms = ttl_ms;
+				strcpy(pe->notes[i].name, name);
+			}
+			return;
+		}
+	}
+	if (pe->n_notes == FQ_NOTES)
+		return;
+	n = &pe->notes[pe->n_notes++];
+	n->g = g;
+	n->ttl_ms = ttl_ms;
+	strcpy(n->name, name);
+}
+
+/* One live name of the peer address: the groups of every pattern it matches. */
+static void fq_name(void *arg, const char *name, int64_t ttl_ms)
+{
+	struct fq_walk *fw = arg;
+	struct peer *pe = fw->pe;
+	size_t len = strnlen(name, POLICY_FQDN_LEN + 1);
+
+	if (len > POLICY_FQDN_LEN)
+		return;
+	for (uint32_t i = 0; i < fw->p->n_fqdns; i++) {
+		const struct cp_fqdn *f = &fw->p->fqdns[i];
+		uint32_t k;
+
+		if (!policy_fqdn_match(f->name, f->len, f->wild, name, len))
+			continue;
+		for (k = 0; k < pe->cnt[3] && pe->fq[k] != f->g; k++)
+			;
+		if (k == pe->cnt[3] && k < CP_FQDN_PEER_MAX)
+			pe->fq[pe->cnt[3]++] = f->g;
+		if (pe->notes)
+			fq_note(pe, f->g, name, ttl_ms);
+	}
+}
+
+static void peer_resolve(const struct policy *p, const struct policy_query *q, struct peer *pe)
+{
+	const struct policy_addr *a = &q->peer;
 	const struct cp_range *r = cp_range_find(p, a);
 
 	pe->wl = wl_by_addr(p, a);
@@ -85,6 +148,13 @@ static void peer_resolve(const struct policy *p, const struct policy_addr *a, st
 	pe->cnt[1] = pe->wl ? pe->wl->peer_cnt : 0;
 	pe->list[2] = r ? p->lists + r->off : NULL;
 	pe->cnt[2] = r ? r->cnt : 0;
+	pe->list[3] = pe->fq;
+	pe->cnt[3] = 0;
+	if (p->n_fqdns && q->fqdn && q->fqdn->each) {
+		struct fq_walk fw = {p, pe};
+
+		q->fqdn->each(q->fqdn->ctx, q->wl_id, a, fq_name, &fw);
+	}
 }
 
 /* Lowest rule index among a pair's segments covering port, or CP_NONE. */
@@ -146,7 +216,7 @@ static void add_peer_pairs(struct batch *b, const struct policy_query *q, uint32
 	const uint64_t *used = b->p->peer_used[q->dir];
 	uint64_t sig = b->p->g1_sig[q->dir][g1];
 
-	for (int l = 0; l < 3; l++) {
+	for (int l = 0; l < 4; l++) {
 		for (uint32_t i = 0; i < pe->cnt[l]; i++) {
 			uint32_t g2 = pe->list[l][i];
 
@@ -168,7 +238,7 @@ static bool in_list(const uint32_t *list, uint32_t n, uint32_t g)
 
 static bool peer_in(const struct peer *pe, uint32_t g)
 {
-	for (int l = 0; l < 3; l++)
+	for (int l = 0; l < 4; l++)
 		if (in_list(pe->list[l], pe->cnt[l], g))
 			return true;
 	return false;
@@ -275,7 +345,7 @@ static int evaluate(const struct policy *p, const struct policy_query *q, struct
 	}
 	row = &mode_table[wl->mode];
 	v->mode = (enum bh_mode)wl->mode;
-	peer_resolve(p, &q->peer, pe);
+	peer_resolve(p, q, pe);
 	if (row->rules_apply)
 		*rp = first_match(p, wl, q, pe);
 	decide(row, *rp, q->app, v);
@@ -286,7 +356,7 @@ int policy_eval(const struct policy *p, const struct policy_query *q, struct pol
 {
 	const struct cp_wl *wl;
 	const struct cp_rule *r;
-	struct peer pe;
+	struct peer pe = {.notes = NULL};
 
 	return evaluate(p, q, v, &wl, &pe, &r);
 }
@@ -320,6 +390,21 @@ static const char *peer_name(const struct policy *p, const struct peer *pe)
 	return pe->wl ? p->gnames[pe->wl->name] : POLICY_GROUP_EXTERNAL;
 }
 
+/* Why the peer is in an FQDN group: the name this workload resolved, and its TTL. */
+static void put_fqdn_notes(struct out *o, const struct policy *p, const struct peer *pe)
+{
+	for (uint32_t i = 0; i < pe->n_notes; i++) {
+		const struct fq_note *n = &pe->notes[i];
+
+		if (n->ttl_ms >= 0)
+			put(o, "[in %s: resolved %s, ttl %lld.%llds left] ", p->gnames[n->g], n->name,
+			    (long long)(n->ttl_ms / 1000), (long long)(n->ttl_ms % 1000 / 100));
+		else
+			put(o, "[in %s: resolved %s, ttl over, in grace] ", p->gnames[n->g],
+			    n->name);
+	}
+}
+
 static void put_session(struct out *o, const struct policy *p, const struct policy_query *q,
 			const struct cp_wl *wl, const struct peer *pe)
 {
@@ -328,6 +413,7 @@ static void put_session(struct out *o, const struct policy *p, const struct poli
 	policy_addr_format(&q->peer, addr, sizeof(addr));
 	put(o, "%s of %s %s %s (%s) ", q->dir == POLICY_EGRESS ? "egress" : "ingress",
 	    p->gnames[wl->name], q->dir == POLICY_EGRESS ? "to" : "from", addr, peer_name(p, pe));
+	put_fqdn_notes(o, p, pe);
 	if (q->proto <= POLICY_PROTO_UDP)
 		put(o, "%s/%u", policy_proto_name(q->proto), q->port);
 	else
@@ -369,10 +455,11 @@ static void put_verdict(struct out *o, const struct policy_verdict *v)
 int policy_explain(const struct policy *p, const struct policy_query *q, char *buf, size_t len)
 {
 	struct out o = {buf, len, 0};
+	struct fq_note notes[FQ_NOTES];
 	struct policy_verdict v;
 	const struct cp_wl *wl;
 	const struct cp_rule *r;
-	struct peer pe;
+	struct peer pe = {.notes = notes};
 	int ret;
 
 	if (!len)
@@ -401,7 +488,7 @@ int policy_learn_req_fill(const struct policy *p, const struct policy_query *q,
 {
 	const struct cp_wl *wl;
 	const char *me, *peer;
-	struct peer pe;
+	struct peer pe = {.notes = NULL};
 
 	memset(out, 0, sizeof(*out));
 	if (!query_valid(q))
@@ -409,7 +496,7 @@ int policy_learn_req_fill(const struct policy *p, const struct policy_query *q,
 	wl = wl_find(p, q->wl_id);
 	if (!wl)
 		return -ENOENT;
-	peer_resolve(p, &q->peer, &pe);
+	peer_resolve(p, q, &pe);
 	me = p->gnames[wl->name];
 	peer = peer_name(p, &pe);
 	strcpy(out->from, q->dir == POLICY_EGRESS ? me : peer);

@@ -38,7 +38,6 @@ struct policy_model {
 #include "errbuf.h"
 #define policy_err bh_errf
 bool policy_name_reserved(const char *name);
-bool policy_fqdn_valid(const char *pattern);
 int policy_grow(void **arr, size_t *cap, size_t need, size_t elem);
 char **policy_strv_dup(const char *const *v, size_t n);
 void policy_strv_free(char **v, size_t n);

@@ -144,9 +144,11 @@ static int group_build_fqdns(const struct policy_group_spec *spec, struct policy
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < spec->n_fqdns; i++) {
-		if (!policy_fqdn_valid(spec->fqdns[i])) {
-			policy_err(err, errlen, "group %s: bad FQDN pattern '%.64s'", spec->name,
-				   spec->fqdns[i] ? spec->fqdns[i] : "(null)");
+		char norm[POLICY_FQDN_LEN + 1], why[160];
+		bool wild;
+
+		if (policy_fqdn_parse(spec->fqdns[i], norm, &wild, why, sizeof(why))) {
+			policy_err(err, errlen, "group %s: %s", spec->name, why);
 			return -EINVAL;
 		}
 	}

@@ -86,23 +86,6 @@ bool policy_name_reserved(const char *name)
 	return !strcmp(name, POLICY_GROUP_ANY) || !strcmp(name, POLICY_GROUP_EXTERNAL);
 }
 
-/* Stored, not matched yet: accept DNS names with '*' wildcards, nothing else. */
-bool policy_fqdn_valid(const char *pattern)
-{
-	size_t i;
-
-	if (!pattern)
-		return false;
-	for (i = 0; pattern[i]; i++) {
-		char c = pattern[i];
-
-		if (i >= POLICY_FQDN_LEN || !(name_char(c) || c == '*'))
-			return false;
-	}
-	return i > 0;
-}
-
-
 /* Make room for `need` elements; doubles so appends stay amortised O(1). */
 int policy_grow(void **arr, size_t *cap, size_t need, size_t elem)
 {

@@ -78,6 +78,8 @@ enum bh_app {
 	BH_APP_RTSP,
 	BH_APP_STUN,
 	BH_APP_ICMP,
+	BH_APP_GRPC,  /* own dissector (src/dp/dpi-h2.c): nDPI 4.2 cannot name it */
+	BH_APP_KAFKA, /* own dissector (src/dp/dpi-kafka.c) */
 	BH_APP__MAX
 };
 #define BH_APP_FIRST_NAMED BH_APP_HTTP
@@ -134,7 +136,12 @@ struct policy_group {
 	char name[POLICY_NAME_MAX];
 	struct policy_cidr *cidrs;
 	size_t n_cidrs;
-	char **fqdns; /* stored only: matching needs DNS snooping */
+	/*
+	 * Name patterns ("api.example.com", "*.example.com"): a peer is in the group while
+	 * the workload at this end holds a live DNS answer for a matching name that gave
+	 * the peer's address (struct policy_fqdn_src).  Stored as typed.
+	 */
+	char **fqdns;
 	size_t n_fqdns;
 };
 
@@ -196,6 +203,19 @@ struct policy_workload_spec {
 	enum bh_mode mode;
 };
 
+/*
+ * The names a workload resolved to an address (DNS answers the dp saw, still within
+ * TTL + grace), for FQDN groups: each() calls fn once per live name, name lower case
+ * without the trailing dot, valid only during the call; ttl_left_ms < 0 in the grace
+ * period.  Implemented by the dp (src/dp/fqdn-table.c); policy_eval only reads.
+ */
+typedef void (*policy_fqdn_fn)(void *arg, const char *name, int64_t ttl_left_ms);
+struct policy_fqdn_src {
+	void (*each)(const void *ctx, uint32_t wl_id, const struct policy_addr *peer,
+		     policy_fqdn_fn fn, void *arg);
+	const void *ctx;
+};
+
 /* One end of a new session, as the dp sees it. */
 struct policy_query {
 	uint32_t wl_id;		 /* workload at THIS end */
@@ -204,6 +224,8 @@ struct policy_query {
 	uint16_t port;		 /* server (destination) port; ignored for icmp/other */
 	uint8_t app;		 /* enum bh_app; PENDING while DPI still inspects */
 	struct policy_addr peer; /* address of the other end */
+	/* Resolved names for FQDN groups; NULL: no FQDN group matches any peer. */
+	const struct policy_fqdn_src *fqdn;
 };
 
 struct policy_verdict {

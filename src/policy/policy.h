@@ -17,6 +17,7 @@
 #ifndef BH_POLICY_H
 #define BH_POLICY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -108,6 +109,19 @@ const struct policy_workload *policy_workload_at(const struct policy_model *m, s
  */
 int policy_learn(struct policy_model *m, const struct policy_learn_req *req, int64_t now,
 		 uint32_t *out_id, bool *created, char *err, size_t errlen);
+
+/*
+ * FQDN patterns (policy-fqdn.c): "api.example.com" or "*.example.com" (names below it),
+ * case-insensitive, a trailing dot ignored.  parse gives the normal form (lower case, no
+ * trailing dot, no "*.") and whether it is a wildcard.  match takes a name in normal form.
+ */
+int policy_fqdn_parse(const char *pattern, char out[254], bool *wild, char *err, size_t errlen);
+bool policy_fqdn_match(const char *norm, size_t norm_len, bool wild, const char *name,
+		       size_t name_len);
+/* Patterns in a compiled policy, and whether a resolved name matches one (the dp keeps
+ * only answers for such names). */
+size_t policy_fqdn_count(const struct policy *p);
+bool policy_fqdn_wanted(const struct policy *p, const char *name);
 
 /* Compiled policy. */
 int policy_compile(const struct policy_model *m, struct policy **out);

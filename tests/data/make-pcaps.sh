@@ -69,3 +69,36 @@ capture ssh "tcp port 22" timeout 5 ssh -o BatchMode=yes -o StrictHostKeyCheckin
 in_ns sh -c 'nc -l 127.0.0.1 9000 >/dev/null &'
 sleep 0.5
 capture raw "tcp port 9000" sh -c 'head -c 12000 /dev/urandom | timeout 2 nc -q 1 127.0.0.1 9000'
+
+# DNS answers for FQDN groups (tests/unit/test-dns-answer.c), one exchange each, in this
+# order: A; CNAME chain of two to A; AAAA; two A records; the name in upper case; A over
+# TCP; a name dnsmasq has no answer for (REFUSED, no upstream); TTL 2 s (--local-ttl).
+in_ns dnsmasq --no-daemon --port 5354 --listen-address=127.0.0.1 --bind-interfaces --no-resolv \
+	--no-hosts --local-ttl=2 --host-record=api.example.test,10.99.0.7,fd99::7 \
+	--cname=www.example.test,api.example.test --cname=deep.example.test,www.example.test \
+	--host-record=multi.example.test,10.99.0.8 --host-record=multi.example.test,10.99.0.9 \
+	--pid-file="$tmp/dnsmasq2.pid" >/dev/null 2>&1 &
+sleep 1
+capture dns-answers "port 5354" sh -c 'd="dig +tries=1 +time=2 -p 5354 @127.0.0.1"
+	$d api.example.test A; $d deep.example.test A; $d api.example.test AAAA
+	$d multi.example.test A; $d API.Example.TEST A; $d +tcp api.example.test A
+	$d nothing.invalid A'
+
+# gRPC over clear-text HTTP/2: python3-grpcio client and server (generic handlers).
+# Debian's python3 (the module lives in its dist-packages, not in another python's).
+grpc_peer=$(cd "$(dirname "$0")" && pwd)/grpc-peer.py
+in_ns /usr/bin/python3 "$grpc_peer" serve 50051 >/dev/null 2>&1 &
+sleep 1.5
+capture grpc "tcp port 50051" /usr/bin/python3 "$grpc_peer" call 127.0.0.1:50051
+
+# Kafka: kcat's first request to a listener that only records: it never answers and
+# keeps the connection until kcat gives up (-m 1: one second), so there is one session.
+in_ns python3 -c 'import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 9092)); s.listen(8)
+while True:
+    c, _ = s.accept()
+    while c.recv(65536): pass
+    c.close()' >/dev/null 2>&1 &
+sleep 0.5
+capture kafka "tcp port 9092" timeout 3 kcat -b 127.0.0.1:9092 -L -m 1

@@ -13,3 +13,6 @@ target_compile_definitions(test-dpi PRIVATE BH_TEST_DATA="${CMAKE_SOURCE_DIR}/te
 
 # Threat stage: every catalogued threat and a near miss (tests/unit/test-threat.c).
 bh_unit_test(test-threat bhdp)
+
+# TCP stream reassembly for inspection (tests/unit/test-reasm.c).
+bh_unit_test(test-reasm bhdp)

@@ -246,10 +246,15 @@ static void test_gso_superframe(void **state)
 	replay_fini(&r);
 }
 
-/* HTTP/2 in clear text: the connection preface, which nDPI 4.2 does not name. */
+/*
+ * HTTP/2 in clear text: the connection preface (which nDPI 4.2 calls nothing or HTTP)
+ * makes the session ours; the first HEADERS frame says http2 or grpc (dpi-h2.c).
+ */
 static void test_http2_preface(void **state)
 {
 	static const char pre[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0";
+	/* HEADERS, END_HEADERS, stream 1: :method GET, :scheme http, :path /, :authority web */
+	static const char hdr[] = "\0\0\x07\x01\x04\0\0\0\x01\x82\x86\x84\x41\x03web";
 	uint8_t f[256];
 	struct replay r;
 
@@ -257,8 +262,32 @@ static void test_http2_preface(void **state)
 	replay_init(&r, 0);
 	handshake(&r, f);
 	replay_frame(&r, f, tcp_frame(f, true, 1001, pre, sizeof(pre) - 1, false), 0);
+	assert_int_equal(r.last->app, BH_APP_PENDING);
+	replay_frame(&r, f,
+		     tcp_frame(f, true, 1001 + sizeof(pre) - 1, hdr, sizeof(hdr) - 1, false), 0);
 	assert_int_equal(r.last->app, BH_APP_HTTP2);
 	replay_fini(&r);
+	/* the preface alone, then FIN: still http2 */
+	replay_init(&r, 0);
+	handshake(&r, f);
+	replay_frame(&r, f, tcp_frame(f, true, 1001, pre, sizeof(pre) - 1, false), 0);
+	assert_true(dpi_finish(r.d, r.last));
+	assert_int_equal(r.last->app, BH_APP_HTTP2);
+	replay_fini(&r);
+}
+
+/* python3-grpcio client and server (h2c): content-type application/grpc. */
+static void test_grpc(void **state)
+{
+	(void)state;
+	expect_app("grpc", BH_APP_GRPC);
+}
+
+/* kcat's ApiVersions request to a listener that never answers. */
+static void test_kafka(void **state)
+{
+	(void)state;
+	expect_app("kafka", BH_APP_KAFKA);
 }
 
 /* A one-slot pool: the second inspected session is "unknown, not inspected" and counted. */
@@ -326,6 +355,8 @@ static void test_app_map(void **state)
 			 BH_APP_HTTP); /* HTTP to tcp/22: port-guessed master */
 	assert_int_equal(dpi_app_of_ndpi(0, 37), BH_APP_UNKNOWN); /* BitTorrent: no rule name */
 	assert_int_equal(dpi_app_of_payload((const uint8_t *)"PRI", 3), BH_APP_PENDING);
+	assert_int_equal(dpi_app_of_payload((const uint8_t *)"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24),
+			 BH_APP_HTTP2);
 }
 
 int main(void)
@@ -336,6 +367,8 @@ int main(void)
 	    cmocka_unit_test(test_dns),
 	    cmocka_unit_test(test_redis),
 	    cmocka_unit_test(test_ssh),
+	    cmocka_unit_test(test_grpc),
+	    cmocka_unit_test(test_kafka),
 	    cmocka_unit_test(test_raw_unknown),
 	    cmocka_unit_test(test_gso_superframe),
 	    cmocka_unit_test(test_http2_preface),
