@@ -125,6 +125,8 @@ sanitizer_report() {
 # The CLI exits straight after its one request: what it still holds then is not a leak
 # worth a report (and a report would break the one-line-error checks under ASan).
 bh() { ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "$BULKHEAD" "$@"; }
+export BULKHEAD
+export -f bh # also for checks run under bash -c
 
 # Wait (up to 5 s) until container C has no tentative (DAD) IPv6 address left.
 settle() {

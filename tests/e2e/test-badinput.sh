@@ -48,6 +48,6 @@ check "oversized request refused" bash -c "$(declare -f sock); BULKHEAD_SOCKET=$
 check "daemon still serving" bh status
 check "socket is 0600" test "$(stat -c %a "$BULKHEAD_SOCKET")" = 600
 check "non-root peer refused" bash -c "setpriv --reuid=65534 --regid=65534 --clear-groups $BULKHEAD status 2>&1 | grep -qiE 'permission|denied|not running'"
-check "workload one still enforced" bash -c "bh --json workload list | jq -e '.[0].pulled'"
+check "workload one still enforced" bash -c "set -o pipefail; bh --json workload list | jq -e '.[0].pulled'"
 check "rm one" bh workload rm one
 finish

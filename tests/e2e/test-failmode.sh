@@ -41,7 +41,7 @@ stop_daemon TERM
 
 # ---- fail open ----
 start_daemon --fail open || exit 1
-check "open: status says fail open" bash -c "bh --json status | jq -e '.fail == \"open\"'"
+check "open: status says fail open" bash -c "set -o pipefail; bh --json status | jq -e '.fail == \"open\"'"
 check "open: workloads back from state" test "$(count_workloads)" = 2
 check "open: ping through the dp" wait_for 3 ping_ok a 10.99.0.62
 long_start a 10.99.0.62 7000 "$STATE/long2"

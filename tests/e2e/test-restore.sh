@@ -27,7 +27,7 @@ check "SIGTERM: traffic direct again" cns app ping -c 2 -i 0.1 -W 2 10.99.0.22
 
 # 2. A new start pulls the persisted workload again.
 start_daemon || exit 1
-check "restart re-pulls app" bash -c "bh --json workload list | jq -e '.[] | select(.name==\"app\") | .pulled'"
+check "restart re-pulls app" bash -c "set -o pipefail; bh --json workload list | jq -e '.[] | select(.name==\"app\") | .pulled'"
 check "traffic after re-pull" cns app ping -c 2 -i 0.1 -W 2 10.99.0.22
 
 # 3. kill -9: the port stays pulled (fail closed); a new start resumes; rm restores.
