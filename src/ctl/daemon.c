@@ -79,6 +79,7 @@ static int init_datapath(struct bh_daemon *d, char *err, size_t errlen)
 		.flow_map_fd = -1,
 		.threat = d->cfg.threat,
 		.fqdn_grace_ms = d->cfg.fqdn_grace_ms,
+		.spin_ns = (uint64_t)d->cfg.spin_us * 1000,
 	};
 	int rc;
 

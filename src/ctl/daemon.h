@@ -47,6 +47,7 @@ struct bh_config {
 	const char *cluster;       /* etcd://HOST:PORT[,...] or NULL: single node (cluster.c) */
 	const char *node;          /* this node's name in the cluster */
 	uint32_t fqdn_grace_ms;    /* --fqdn-grace: FQDN group addresses outlive their TTL */
+	uint32_t spin_us;          /* --spin-us: dp workers' busy-poll after traffic */
 };
 
 /* A docker workload enters by the pid of its container, re-resolved whenever it starts. */

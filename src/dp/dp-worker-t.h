@@ -22,7 +22,6 @@
 #include "portmac.h"
 
 #define DP_BATCH 64          /* frames taken from the ring per pass */
-#define DP_SPIN_NS 50000     /* keep polling the ring this long after traffic */
 #define DP_TICK_MS 100       /* longest sleep: stop flag and expiry are checked this often */
 #define DP_EXPIRE_BUDGET 64  /* sessions expired per pass at most */
 #define DP_STATS_MS 1000     /* PACKET_STATISTICS read interval */

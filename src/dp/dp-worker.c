@@ -320,7 +320,7 @@ static uint64_t dp_now_ns(void)
 
 /*
  * After traffic the worker keeps polling the ring (no syscall) for
- * DP_SPIN_NS before it sleeps in poll(): a packet between two pulled ports
+ * spin_ns (--spin-us) before it sleeps in poll(): a packet between two pulled ports
  * crosses the dp twice within microseconds, and a poll() wakeup costs tens
  * of microseconds each time.  An idle worker still sleeps.
  */
@@ -332,7 +332,7 @@ static void dp_loop(struct dp_worker *w)
 	while (!__atomic_load_n(&w->dp->stop, __ATOMIC_ACQUIRE)) {
 		if (dp_pass(w, now) + dp_tap_pass(w, now)) {
 			busy_ns = dp_now_ns();
-		} else if (dp_now_ns() - busy_ns < DP_SPIN_NS) {
+		} else if (dp_now_ns() - busy_ns < w->dp->cfg.spin_ns) {
 			__builtin_ia32_pause();
 			continue;
 		} else {

@@ -28,6 +28,7 @@ struct dp_config {
 	uint32_t fqdn_grace_ms;       /* FQDN groups: an answer's addresses stay this long
 	                                 past its TTL (0 = none) */
 	uint32_t fqdn_max;            /* resolved-address entries at most; 0 = 65536 */
+	uint64_t spin_ns;             /* workers poll this long after traffic before sleeping */
 };
 
 int dp_new(struct dp **out, const struct dp_config *cfg);
