@@ -19,6 +19,7 @@
 
 #include "daemon.h"
 #include "dp/dp.h"
+#include "dp/fqdn-table.h"
 #include "dp/reasm-tcp-t.h"
 #include "ctl-sig.h"
 #include "dp/threat.h"
@@ -198,6 +199,23 @@ static void reasm_metrics(struct mbuf *b, struct bh_daemon *d)
 	mb_printf(b, "bulkhead_reasm_overlaps_total %llu\n", (unsigned long long)r.overlaps);
 }
 
+/* FQDN groups: the table of addresses workloads resolved (README "FQDN groups"). */
+static void fqdn_metrics(struct mbuf *b, struct bh_daemon *d)
+{
+	struct fqdn_table_stats f;
+
+	dp_fqdn_stats(d->dp, &f);
+	family(b, "bulkhead_fqdn_entries", "gauge",
+	       "Resolved (workload, address, name) entries FQDN groups hold now.");
+	mb_printf(b, "bulkhead_fqdn_entries %llu\n", (unsigned long long)f.entries);
+	family(b, "bulkhead_fqdn_admitted_total", "counter",
+	       "New resolved addresses admitted from DNS answers.");
+	mb_printf(b, "bulkhead_fqdn_admitted_total %llu\n", (unsigned long long)f.admitted);
+	family(b, "bulkhead_fqdn_full_total", "counter",
+	       "Resolved addresses refused because the FQDN table was full.");
+	mb_printf(b, "bulkhead_fqdn_full_total %llu\n", (unsigned long long)f.full);
+}
+
 static void global_dp(struct mbuf *b, struct bh_daemon *d)
 {
 	struct dp_global_stats g;
@@ -212,6 +230,7 @@ static void global_dp(struct mbuf *b, struct bh_daemon *d)
 		mb_printf(b, "bulkhead_drops_total{reason=\"%s\"} %llu\n", drop_reasons[r],
 			  (unsigned long long)g.drops[r]);
 	reasm_metrics(b, d);
+	fqdn_metrics(b, d);
 	family(b, "bulkhead_ring_drops_total", "counter",
 	       "Packets the kernel dropped because a dp receive ring was full.");
 	mb_printf(b, "bulkhead_ring_drops_total %llu\n", (unsigned long long)g.ring_drops);

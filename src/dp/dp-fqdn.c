@@ -28,8 +28,10 @@ int dp_fqdn_init(struct dp *dp)
 {
 	int err = fqdn_table_new(&dp->fqdn, dp->cfg.fqdn_max, dp->cfg.fqdn_grace_ms);
 
-	if (!err)
-		fqdn_table_src(dp->fqdn, &dp->fqdn_src);
+	if (!err) {
+		fqdn_table_src(dp->fqdn, false, &dp->fqdn_src);
+		fqdn_table_src(dp->fqdn, true, &dp->fqdn_recheck);
+	}
 	return err;
 }
 
@@ -91,6 +93,11 @@ void dp_fqdn_snoop(struct dp_worker *w, const struct dp_port_info *port, const s
 const struct policy_fqdn_src *dp_fqdn_src(struct dp *dp)
 {
 	return dp && dp->fqdn ? &dp->fqdn_src : NULL;
+}
+
+const struct policy_fqdn_src *dp_fqdn_recheck_src(struct dp *dp)
+{
+	return dp && dp->fqdn ? &dp->fqdn_recheck : NULL;
 }
 
 void dp_fqdn_gc(struct dp *dp)

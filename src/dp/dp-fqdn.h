@@ -16,6 +16,13 @@ struct dp_worker;
 
 #define DP_DNS_PORT 53
 
+/*
+ * What a re-check of a live, allowed session consults (policy change): names whose TTL
+ * + grace ended still count while they linger (fqdn-table.h FQDN_LINGER_MS), so only new
+ * sessions need a fresh answer.
+ */
+const struct policy_fqdn_src *dp_fqdn_recheck_src(struct dp *dp);
+
 /* Create / free dp->fqdn from dp->cfg (dp_new, dp_free). */
 int dp_fqdn_init(struct dp *dp);
 void dp_fqdn_fini(struct dp *dp);

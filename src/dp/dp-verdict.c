@@ -108,8 +108,8 @@ static void event_of(const struct session *s, const struct dp_port_info *port, u
 }
 
 /* Decide s under pol; returns the policy verdict (for the event). */
-static void decide(struct dp_worker *w, const struct policy *pol,
-		   const struct dp_port_info *port, struct session *s, struct policy_verdict *v)
+static void decide(struct dp_worker *w, const struct policy *pol, const struct dp_port_info *port,
+		   struct session *s, struct policy_verdict *v, bool recheck)
 {
 	struct policy_query q;
 
@@ -118,7 +118,10 @@ static void decide(struct dp_worker *w, const struct policy *pol,
 	v->mode = (uint8_t)port->mode;
 	if (pol) {
 		query_of(s, port->wl_id, &q);
-		q.fqdn = dp_fqdn_src(w->dp);
+		/* A live, allowed session (re-checked, or its app named) keeps the names it
+		 * was admitted by past their TTL; only new sessions need a live answer. */
+		q.fqdn = recheck && s->verdict == SESS_ALLOWED ? dp_fqdn_recheck_src(w->dp)
+							       : dp_fqdn_src(w->dp);
 		policy_eval(pol, &q, v);
 	}
 	s->verdict = v->action == POLICY_BLOCK ? SESS_BLOCKED : SESS_ALLOWED;
@@ -301,7 +304,7 @@ static void app_known(struct dp_worker *w, const struct dp_port_info *port, stru
 	s->flags &= (uint8_t)~SESS_F_LEARN_APP;
 	if (!w->pol)
 		return;
-	decide(w, w->pol, port, s, &v);
+	decide(w, w->pol, port, s, &v, true);
 	if (s->verdict == SESS_BLOCKED) {
 		if (s->key.proto == IPPROTO_TCP && s->state != SESS_TCP_CLOSED)
 			send_resets(w, s);
@@ -329,7 +332,7 @@ static enum dp_verdict policy_stage(struct dp_worker *w, const struct dp_port_in
 		note_l2_l4(s, p, sr->side);
 		s->end = s->client_dir == DP_DIR_EGRESS ? POLICY_EGRESS : POLICY_INGRESS;
 		dpi_session_start(s);
-		decide(w, w->pol, port, s, &v);
+		decide(w, w->pol, port, s, &v, false);
 		if (w->pol)
 			report(w, w->pol, s, port, &v, DP_EV_SESSION);
 	}
@@ -416,7 +419,7 @@ static void recheck_one(void *arg, struct session *s)
 	/* Out of the fast path first: whatever the new verdict, the next packet must see it. */
 	if (s->flags & SESS_F_FAST)
 		fast_remove(rc->w, s);
-	decide(rc->w, rc->pol, &port->info, s, &v);
+	decide(rc->w, rc->pol, &port->info, s, &v, true);
 	if (before != SESS_ALLOWED || s->verdict != SESS_BLOCKED)
 		return;
 	if (s->key.proto == IPPROTO_TCP && s->state != SESS_TCP_CLOSED)

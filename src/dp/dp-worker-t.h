@@ -100,6 +100,7 @@ struct dp {
 	struct dp_tap *tap[BH_MAX_PORTS];    /* open taps by port; control thread only */
 	struct fqdn_table *fqdn;             /* FQDN groups: resolved addresses (dp-fqdn.c) */
 	struct policy_fqdn_src fqdn_src;     /* the view of it policy_eval gets */
+	struct policy_fqdn_src fqdn_recheck; /* ... when re-checking live sessions (lingering) */
 	int64_t fqdn_gc_ms;                  /* control thread: last sweep */
 };
 

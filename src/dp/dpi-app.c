@@ -9,9 +9,10 @@
  * Kafka) is dissected in dpi-h2.c and dpi-kafka.c.
  */
 #include "dpi.h"
-#include "dpi-l7.h"
 
 #include <string.h>
+
+#include "dpi-l7.h"
 
 #include <ndpi/ndpi_protocol_ids.h>
 

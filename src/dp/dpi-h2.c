@@ -17,8 +17,8 @@
 #define H2_HEADERS 0x1
 #define H2_F_PADDED 0x08
 #define H2_F_PRIORITY 0x20
-#define H2_FIELDS_MAX 64	/* header fields read per block */
-#define HPACK_CONTENT_TYPE 31	/* static table index (RFC 7541 Appendix A) */
+#define H2_FIELDS_MAX 64      /* header fields read per block */
+#define HPACK_CONTENT_TYPE 31 /* static table index (RFC 7541 Appendix A) */
 #define HPACK_INT_MAX (1u << 28)
 
 static const char h2_preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";

@@ -13,8 +13,8 @@
  */
 #include "dpi-l7.h"
 
-#define KAFKA_HLEN 14		    /* size + key + version + correlation id + client_id length */
-#define KAFKA_API_KEY_MAX 74	    /* Kafka 3.x defines 0..74 */
+#define KAFKA_HLEN 14	     /* size + key + version + correlation id + client_id length */
+#define KAFKA_API_KEY_MAX 74 /* Kafka 3.x defines 0..74 */
 #define KAFKA_API_VERSION_MAX 20
 #define KAFKA_SIZE_MAX (100u << 20) /* a broker's socket.request.max.bytes default */
 
@@ -34,8 +34,8 @@ bool dpi_kafka_request(const uint8_t *d, size_t len)
 	key = (int16_t)rd16(d + 4);
 	ver = (int16_t)rd16(d + 6);
 	cid = (int16_t)rd16(d + 12);
-	if (size < KAFKA_HLEN - 4 || size > KAFKA_SIZE_MAX || key < 0 ||
-	    key > KAFKA_API_KEY_MAX || ver < 0 || ver > KAFKA_API_VERSION_MAX || cid < -1)
+	if (size < KAFKA_HLEN - 4 || size > KAFKA_SIZE_MAX || key < 0 || key > KAFKA_API_KEY_MAX ||
+	    ver < 0 || ver > KAFKA_API_VERSION_MAX || cid < -1)
 		return false;
 	if (cid <= 0)
 		return true;

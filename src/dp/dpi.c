@@ -34,7 +34,7 @@ struct dpi_flow {
 	uint32_t next_free; /* pool index + 1, 0 = end */
 	uint32_t bytes[2];  /* per sess_side: payload fed */
 	uint16_t pkts[2];
-	bool h2;	    /* the client sent the HTTP/2 preface: our dissector, not nDPI */
+	bool h2; /* the client sent the HTTP/2 preface: our dissector, not nDPI */
 };
 
 struct dpi {
@@ -250,21 +250,18 @@ static void settle(struct dpi *d, struct session *s, enum bh_app app)
 }
 
 /*
- * What we name ourselves from the client's first payload: the clear-text HTTP/2 preface
- * makes the session ours (gRPC or HTTP/2, dpi-h2.c); nDPI 4.2 would call it HTTP.
+ * The clear-text HTTP/2 preface as the client's first payload makes the session ours
+ * (gRPC or HTTP/2, dpi-h2.c): nDPI 4.2 names neither.
  */
-static enum bh_app own_first(struct dpi_flow *f, uint8_t side, const uint8_t *data,
-			     uint32_t len)
+static void h2_start(struct dpi_flow *f, uint8_t side, const uint8_t *data, uint32_t len)
 {
 	if (!f->h2 && side == SESS_FROM_CLIENT && !f->bytes[side] && !f->pkts[side] &&
 	    dpi_h2_preface(data, len))
 		f->h2 = true;
-	return BH_APP_PENDING;
 }
 
 /* HTTP/2 frames of either side until a HEADERS frame settles it; at the caps: http2. */
-static enum bh_app h2_inspect(struct dpi_flow *f, uint8_t side, const uint8_t *data,
-			      uint32_t len)
+static enum bh_app h2_inspect(struct dpi_flow *f, uint8_t side, const uint8_t *data, uint32_t len)
 {
 	enum bh_app app = dpi_h2_app(data, len);
 
@@ -273,7 +270,7 @@ static enum bh_app h2_inspect(struct dpi_flow *f, uint8_t side, const uint8_t *d
 	if (app != BH_APP_PENDING)
 		return app;
 	return f->bytes[side] < DPI_CAP_BYTES && f->pkts[side] < DPI_CAP_PACKETS ? BH_APP_PENDING
-										  : BH_APP_HTTP2;
+										 : BH_APP_HTTP2;
 }
 
 bool dpi_feed(struct dpi *d, struct session *s, const struct dp_pkt *p, uint8_t side,
@@ -296,14 +293,18 @@ bool dpi_feed_bytes(struct dpi *d, struct session *s, const struct dp_pkt *p, ui
 		s->app = BH_APP_UNKNOWN;
 		return true;
 	}
-	app = own_first(f, side, data, len);
-	if (app == BH_APP_PENDING && f->h2)
+	h2_start(f, side, data, len);
+	if (f->h2)
 		app = h2_inspect(f, side, data, len);
-	else if (app == BH_APP_PENDING)
+	else
 		app = inspect(d, f, p, side, data, len, seq, now_ms);
-	/* Kafka has no magic: only when nDPI named nothing from the client's first bytes. */
-	if (app == BH_APP_PENDING && f->pkts[side] == 1 && side == SESS_FROM_CLIENT &&
-	    f->bytes[side] == len && p->proto == IPPROTO_TCP && dpi_kafka_request(data, len))
+	/*
+	 * Kafka has no magic: only when nDPI named nothing from the client's first bytes,
+	 * sent before the server said anything (a Kafka client always speaks first).
+	 */
+	if (app == BH_APP_PENDING && side == SESS_FROM_CLIENT && f->pkts[side] == 1 &&
+	    !f->pkts[SESS_FROM_SERVER] && f->bytes[side] == len && p->proto == IPPROTO_TCP &&
+	    dpi_kafka_request(data, len))
 		app = BH_APP_KAFKA;
 	if (app == BH_APP_PENDING)
 		return false;

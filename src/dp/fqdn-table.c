@@ -14,6 +14,7 @@
  * which would silently cut a workload off a name it still uses).  The control
  * thread removes expired entries once a second and frees them after a grace
  * period; a worker refreshing an entry gc just unlinked notices and re-adds.
+ * An expired entry lingers (FQDN_LINGER_MS) for re-checks of live sessions only.
  */
 #include "fqdn-table.h"
 
@@ -107,9 +108,12 @@ int fqdn_table_new(struct fqdn_table **out, uint32_t max_entries, uint32_t grace
 	return 0;
 }
 
-/* Unlink every entry for which expired(), then free them after readers are done. */
+/* Unlink every entry past its end (all: every entry), then free them after readers are done. */
 static void sweep(struct fqdn_table *t, int64_t now_ms, bool all)
 {
+	/* Over 3/4 full: lingering entries go first, so new answers still find room. */
+	int64_t linger =
+	    __atomic_load_n(&t->n, __ATOMIC_RELAXED) > t->max / 4 * 3 ? 0 : FQDN_LINGER_MS;
 	struct fqdn_entry *e, *dead = NULL;
 	struct cds_lfht_iter it;
 
@@ -118,7 +122,7 @@ static void sweep(struct fqdn_table *t, int64_t now_ms, bool all)
 	{
 		int64_t end = __atomic_load_n(&e->ttl_end_ms, __ATOMIC_RELAXED) + t->grace_ms;
 
-		if ((all || end <= now_ms) && !cds_lfht_del(t->ht, &e->node)) {
+		if ((all || end + linger <= now_ms) && !cds_lfht_del(t->ht, &e->node)) {
 			e->gc_next = dead;
 			dead = e;
 		}
@@ -251,8 +255,8 @@ int fqdn_table_admit(struct fqdn_table *t, uint32_t wl_id, const struct policy_a
 	return ret;
 }
 
-void fqdn_table_each(struct fqdn_table *t, uint32_t wl_id, const struct policy_addr *addr,
-		     int64_t now_ms, policy_fqdn_fn fn, void *arg)
+static void each(struct fqdn_table *t, uint32_t wl_id, const struct policy_addr *addr,
+		 int64_t live_from, int64_t now_ms, policy_fqdn_fn fn, void *arg)
 {
 	struct fqdn_key k = {.wl_id = wl_id, .addr = addr};
 	struct cds_lfht_iter it;
@@ -265,10 +269,22 @@ void fqdn_table_each(struct fqdn_table *t, uint32_t wl_id, const struct policy_a
 	{
 		int64_t ttl_end = __atomic_load_n(&e->ttl_end_ms, __ATOMIC_RELAXED);
 
-		if (ttl_end + t->grace_ms > now_ms)
+		if (ttl_end + t->grace_ms > live_from)
 			fn(arg, e->name, ttl_end - now_ms);
 	}
 	rcu_read_unlock();
+}
+
+void fqdn_table_each(struct fqdn_table *t, uint32_t wl_id, const struct policy_addr *addr,
+		     int64_t now_ms, policy_fqdn_fn fn, void *arg)
+{
+	each(t, wl_id, addr, now_ms, now_ms, fn, arg);
+}
+
+void fqdn_table_each_lingering(struct fqdn_table *t, uint32_t wl_id, const struct policy_addr *addr,
+			       int64_t now_ms, policy_fqdn_fn fn, void *arg)
+{
+	each(t, wl_id, addr, now_ms - FQDN_LINGER_MS, now_ms, fn, arg);
 }
 
 void fqdn_table_stats(struct fqdn_table *t, struct fqdn_table_stats *out)
@@ -289,8 +305,14 @@ static void src_each(const void *ctx, uint32_t wl_id, const struct policy_addr *
 	fqdn_table_each((struct fqdn_table *)ctx, wl_id, peer, fqdn_now_ms(), fn, arg);
 }
 
-void fqdn_table_src(struct fqdn_table *t, struct policy_fqdn_src *out)
+static void src_each_lingering(const void *ctx, uint32_t wl_id, const struct policy_addr *peer,
+			       policy_fqdn_fn fn, void *arg)
 {
-	out->each = src_each;
+	fqdn_table_each_lingering((struct fqdn_table *)ctx, wl_id, peer, fqdn_now_ms(), fn, arg);
+}
+
+void fqdn_table_src(struct fqdn_table *t, bool lingering, struct policy_fqdn_src *out)
+{
+	out->each = lingering ? src_each_lingering : src_each;
 	out->ctx = t;
 }

@@ -15,12 +15,19 @@
 #ifndef BH_FQDN_TABLE_H
 #define BH_FQDN_TABLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "policy/policy-t.h"
 
 #define FQDN_TABLE_DEFAULT_MAX 65536u /* entries; each ~ 80 bytes + its name */
 #define FQDN_GRACE_DEFAULT_MS 5000u
+/*
+ * After TTL + grace an entry no longer admits new sessions, but it stays this long for
+ * re-checks of live sessions (a policy change must not reset a long-lived connection
+ * only because its name was not looked up again), unless the table is over 3/4 full.
+ */
+#define FQDN_LINGER_MS (3600u * 1000)
 
 struct fqdn_table;
 
@@ -50,14 +57,24 @@ int fqdn_table_admit(struct fqdn_table *t, uint32_t wl_id, const struct policy_a
  */
 void fqdn_table_each(struct fqdn_table *t, uint32_t wl_id, const struct policy_addr *addr,
 		     int64_t now_ms, policy_fqdn_fn fn, void *arg);
+/* The same, counting entries that linger past TTL + grace (re-checks of live sessions). */
+void fqdn_table_each_lingering(struct fqdn_table *t, uint32_t wl_id,
+			       const struct policy_addr *addr, int64_t now_ms, policy_fqdn_fn fn,
+			       void *arg);
 
-/* Remove entries whose TTL + grace ended before now_ms; waits for one RCU grace period. */
+/*
+ * Remove entries whose TTL + grace + FQDN_LINGER_MS ended by now_ms, and while the table
+ * is over 3/4 full those whose TTL + grace ended; waits for one RCU grace period.
+ */
 void fqdn_table_gc(struct fqdn_table *t, int64_t now_ms);
 
 void fqdn_table_stats(struct fqdn_table *t, struct fqdn_table_stats *out);
 
-/* The view policy_eval consults (now = the monotonic clock at each lookup). */
-void fqdn_table_src(struct fqdn_table *t, struct policy_fqdn_src *out);
+/*
+ * The view policy_eval consults (now = the monotonic clock at each lookup): new sessions
+ * (TTL + grace), or with lingering set re-checks of live ones (fqdn_table_each_lingering).
+ */
+void fqdn_table_src(struct fqdn_table *t, bool lingering, struct policy_fqdn_src *out);
 
 /* CLOCK_MONOTONIC in ms: the clock of every time above. */
 int64_t fqdn_now_ms(void);

@@ -95,6 +95,9 @@ struct reasm {
 	struct reasm_chunk *chunks;
 	uint32_t flow_free;  /* free list heads, index + 1 */
 	uint32_t chunk_free;
+	/* Slots ever handed out: the pools are taken in order before the free lists are used,
+	 * so pages never needed are never touched and cost no resident memory. */
+	uint32_t flows_used, chunks_used;
 	uint32_t chunks_free_n;
 	struct reasm_stats stats;
 	uint8_t scratch[REASM_HEAD_MAX];
@@ -136,12 +139,6 @@ int reasm_new(struct reasm **out, const struct reasm_config *cfg)
 		reasm_free(r);
 		return -ENOMEM;
 	}
-	for (uint32_t i = 0; i < r->cfg.flows; i++)
-		r->flows[i].next_free = i + 2 <= r->cfg.flows ? i + 2 : 0;
-	for (uint32_t i = 0; i < r->cfg.chunks; i++)
-		r->chunks[i].next = i + 2 <= r->cfg.chunks ? i + 2 : 0;
-	r->flow_free = 1;
-	r->chunk_free = 1;
 	r->chunks_free_n = r->cfg.chunks;
 	*out = r;
 	return 0;
@@ -176,10 +173,11 @@ static bool chunks_room(const struct reasm *r, const struct reasm_flow *f, uint3
 
 static uint32_t chunk_take(struct reasm *r, struct reasm_flow *f)
 {
-	uint32_t i = r->chunk_free;
+	uint32_t i = r->chunk_free ? r->chunk_free : ++r->chunks_used;
 	struct reasm_chunk *c = ck(r, i);
 
-	r->chunk_free = c->next;
+	if (i == r->chunk_free)
+		r->chunk_free = c->next;
 	r->chunks_free_n--;
 	f->chunks++;
 	memset(c, 0, offsetof(struct reasm_chunk, data));
@@ -566,14 +564,19 @@ static struct reasm_flow *flow_take(struct reasm *r, struct session *s)
 {
 	struct reasm_flow *f;
 
-	if (!r->flow_free) {
+	if (!r->flow_free && r->flows_used == r->cfg.flows) {
 		s->reasm_flow = REASM_FLOW_DONE;
 		ctr_add(&r->stats.no_flow, 1);
 		return NULL;
 	}
-	f = &r->flows[r->flow_free - 1];
-	s->reasm_flow = r->flow_free;
-	r->flow_free = f->next_free;
+	if (r->flow_free) {
+		f = &r->flows[r->flow_free - 1];
+		s->reasm_flow = r->flow_free;
+		r->flow_free = f->next_free;
+	} else {
+		s->reasm_flow = ++r->flows_used;
+		f = &r->flows[s->reasm_flow - 1];
+	}
 	memset(f, 0, sizeof(*f));
 	ctr_add(&r->stats.sessions, 1);
 	gauge_set(&r->stats.flows_in_use, r->stats.flows_in_use + 1);

@@ -14,6 +14,7 @@
  */
 #include <string.h>
 
+#include "ascii.h"
 #include "sig.h"
 
 enum {
@@ -44,21 +45,6 @@ enum { HN_CL = 1, HN_TE = 2 };
 static const char cl_name[] = "content-length";
 static const char te_name[] = "transfer-encoding";
 static const char chunked[] = "chunked";
-
-static int lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
-static int hexval(int c)
-{
-	c = lower(c);
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 void sig_http_init(struct sig_http *h)
 {
@@ -116,7 +102,7 @@ static void header_name_byte(struct sig_http *h, int c)
 		}
 		return;
 	}
-	c = lower(c);
+	c = ascii_lower(c);
 	if (h->name_pos >= sizeof(cl_name) - 1 || cl_name[h->name_pos] != c)
 		h->cand &= (uint8_t)~HN_CL;
 	if (h->name_pos >= sizeof(te_name) - 1 || te_name[h->name_pos] != c)
@@ -134,7 +120,7 @@ static void header_value_byte(struct sig_http *h, int c)
 	}
 	if (h->value != HN_TE || h->te_pos == sizeof(chunked) - 1)
 		return;
-	c = lower(c);
+	c = ascii_lower(c);
 	if (c == chunked[h->te_pos])
 		h->te_pos++;
 	else
@@ -215,7 +201,7 @@ static void chunk_byte(struct sig_http *h, const struct out *o, int c)
 
 	switch (h->state) {
 	case H_CHUNK_SIZE:
-		v = hexval(c);
+		v = ascii_hexval(c);
 		if (v >= 0) {
 			h->left = h->left * 16 + (uint64_t)v;
 			if (h->left >= CL_MAX)

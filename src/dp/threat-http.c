@@ -14,6 +14,7 @@
  */
 #include <string.h>
 
+#include "ascii.h"
 #include "threat.h"
 
 #define URL_MAX 1024
@@ -27,21 +28,6 @@ static const char *const sqli[] = {
     "';drop table", "' and 1=0",    "/etc/passwd' --",
 };
 
-static int lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
-static int hexval(int c)
-{
-	c = lower(c);
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 static bool has_prefix_ci(const uint8_t *b, uint32_t len, const char *p)
 {
 	size_t n = strlen(p);
@@ -49,7 +35,7 @@ static bool has_prefix_ci(const uint8_t *b, uint32_t len, const char *p)
 	if (len < n)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (lower(b[i]) != lower((unsigned char)p[i]))
+		if (ascii_lower(b[i]) != ascii_lower((unsigned char)p[i]))
 			return false;
 	return true;
 }
@@ -62,8 +48,8 @@ static uint32_t normalise(const uint8_t *t, uint32_t len, char *out)
 	for (uint32_t i = 0; i < len && o < URL_MAX - 1; i++) {
 		int c = t[i];
 
-		if (c == '%' && i + 2 < len && hexval(t[i + 1]) >= 0 && hexval(t[i + 2]) >= 0) {
-			c = hexval(t[i + 1]) << 4 | hexval(t[i + 2]);
+		if (c == '%' && i + 2 < len && ascii_hexval(t[i + 1]) >= 0 && ascii_hexval(t[i + 2]) >= 0) {
+			c = ascii_hexval(t[i + 1]) << 4 | ascii_hexval(t[i + 2]);
 			i += 2;
 		} else if (c == '+') {
 			c = ' ';
@@ -80,7 +66,7 @@ static uint32_t normalise(const uint8_t *t, uint32_t len, char *out)
 			c = ' ';
 		if (c == ' ' && o && out[o - 1] == ' ')
 			continue;
-		out[o++] = (char)lower(c);
+		out[o++] = (char)ascii_lower(c);
 	}
 	out[o] = 0;
 	return o;
@@ -133,7 +119,7 @@ static bool agrees_ci(const uint8_t *b, uint32_t len, const char *m)
 	size_t n = strlen(m), k = len < n ? len : n;
 
 	for (size_t i = 0; i < k; i++)
-		if (lower(b[i]) != lower((unsigned char)m[i]))
+		if (ascii_lower(b[i]) != ascii_lower((unsigned char)m[i]))
 			return false;
 	return true;
 }

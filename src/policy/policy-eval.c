@@ -397,8 +397,9 @@ static void put_fqdn_notes(struct out *o, const struct policy *p, const struct p
 		const struct fq_note *n = &pe->notes[i];
 
 		if (n->ttl_ms >= 0)
-			put(o, "[in %s: resolved %s, ttl %lld.%llds left] ", p->gnames[n->g], n->name,
-			    (long long)(n->ttl_ms / 1000), (long long)(n->ttl_ms % 1000 / 100));
+			put(o, "[in %s: resolved %s, ttl %lld.%llds left] ", p->gnames[n->g],
+			    n->name, (long long)(n->ttl_ms / 1000),
+			    (long long)(n->ttl_ms % 1000 / 100));
 		else
 			put(o, "[in %s: resolved %s, ttl over, in grace] ", p->gnames[n->g],
 			    n->name);

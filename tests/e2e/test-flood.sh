@@ -18,9 +18,10 @@ fi
 
 CAP=${BH_FLOOD_CAP:-1024} WORKERS=2 # BH_FLOOD_CAP=65536 measures the default table
 FLOOD_S=4 PPS=${BH_FLOOD_PPS:-20000}
-# SECURITY.md, "Resource bounds": 48 MB + per worker its RX ring (256 slots of 68 KB) and
-# its session pool (160 B a session), all allocated at start; a flood adds only a little.
-RSS_BOUND_KB=$((48 * 1024 + WORKERS * (256 * 68 + CAP * 160 / 1024)))
+# SECURITY.md, "Resource bounds": 48 MB + per worker its RX ring (256 slots of 68 KB), its
+# session pool (160 B a session), its stream reassembly pools (4800 KB) and its signature
+# stream slab (12 MB), none larger than that; a flood adds only a little.
+RSS_BOUND_KB=$((48 * 1024 + WORKERS * (256 * 68 + 4800 + 12 * 1024 + CAP * 160 / 1024)))
 RSS_GROWTH_MAX_KB=$((8 * 1024))
 VIOL_LINES_MAX=200               # per (from, to, port): a few lines a second plus a summary
 ATK=10.99.0.61 VIC=10.99.0.62 CLI=10.99.0.63 SRV=10.99.0.64

@@ -74,7 +74,8 @@ static size_t frame(uint8_t *f, uint8_t type, uint8_t flags, const uint8_t *p, s
 	f[3] = type;
 	f[4] = flags;
 	memcpy(f + 5, "\0\0\0\x01", 4);
-	memcpy(f + 9, p, n);
+	if (n)
+		memcpy(f + 9, p, n);
 	return 9 + n;
 }
 
@@ -89,10 +90,18 @@ static void test_h2_grpc(void **state)
 	/* the same for GET / with content-type text/html */
 	static const char html_blk[] = "8286844183f058ff5f87497ca589d34d1f5383f963e7";
 	/* literal new names, no Huffman (what grpc-python sends): content-type: app... */
-	static const uint8_t plain[] = "\x40\x0c" "content-type" "\x10" "application/grpc";
-	static const uint8_t plain_semi[] = "\x00\x0c" "content-type" "\x14"
+	static const uint8_t plain[] = "\x40\x0c"
+				       "content-type"
+				       "\x10"
+				       "application/grpc";
+	static const uint8_t plain_semi[] = "\x00\x0c"
+					    "content-type"
+					    "\x14"
 					    "application/grpc;x=y";
-	static const uint8_t not_quite[] = "\x10\x0c" "content-type" "\x11" "application/grpcx";
+	static const uint8_t not_quite[] = "\x10\x0c"
+					   "content-type"
+					   "\x11"
+					   "application/grpcx";
 	uint8_t blk[128], buf[512], pad[160];
 	size_t n, k;
 
@@ -110,9 +119,8 @@ static void test_h2_grpc(void **state)
 	assert_int_equal(dpi_h2_app(buf, frame(buf, 0x1, 0x4, blk, n)), BH_APP_HTTP2);
 	assert_int_equal(dpi_h2_app(buf, frame(buf, 0x1, 0x4, plain, sizeof(plain) - 1)),
 			 BH_APP_GRPC);
-	assert_int_equal(
-	    dpi_h2_app(buf, frame(buf, 0x1, 0x4, plain_semi, sizeof(plain_semi) - 1)),
-	    BH_APP_GRPC);
+	assert_int_equal(dpi_h2_app(buf, frame(buf, 0x1, 0x4, plain_semi, sizeof(plain_semi) - 1)),
+			 BH_APP_GRPC);
 	assert_int_equal(dpi_h2_app(buf, frame(buf, 0x1, 0x4, not_quite, sizeof(not_quite) - 1)),
 			 BH_APP_HTTP2);
 	/* PADDED (pad length 3) and PRIORITY (5 bytes) */
@@ -120,9 +128,9 @@ static void test_h2_grpc(void **state)
 	memset(pad + 1, 0, 5);
 	memcpy(pad + 6, plain, sizeof(plain) - 1);
 	memset(pad + 6 + sizeof(plain) - 1, 0, 3);
-	assert_int_equal(dpi_h2_app(buf, frame(buf, 0x1, 0x4 | 0x8 | 0x20, pad,
-					       6 + sizeof(plain) - 1 + 3)),
-			 BH_APP_GRPC);
+	assert_int_equal(
+	    dpi_h2_app(buf, frame(buf, 0x1, 0x4 | 0x8 | 0x20, pad, 6 + sizeof(plain) - 1 + 3)),
+	    BH_APP_GRPC);
 	/* no HEADERS at all, or nothing */
 	assert_int_equal(dpi_h2_app((const uint8_t *)preface, 24), BH_APP_PENDING);
 	assert_int_equal(dpi_h2_app(buf, 0), BH_APP_PENDING);
@@ -132,7 +140,8 @@ static void test_h2_malformed(void **state)
 {
 	/* an integer that never ends, a string longer than the block, a bad Huffman value */
 	static const uint8_t endless[] = "\x7f\xff\xff\xff\xff\xff\xff";
-	static const uint8_t too_long[] = "\x40\x7f\x10" "content-type";
+	static const uint8_t too_long[] = "\x40\x7f\x10"
+					  "content-type";
 	static const uint8_t bad_huff[] = "\x5f\x81\x00";
 	uint8_t buf[128];
 

@@ -263,8 +263,8 @@ static void test_http2_preface(void **state)
 	handshake(&r, f);
 	replay_frame(&r, f, tcp_frame(f, true, 1001, pre, sizeof(pre) - 1, false), 0);
 	assert_int_equal(r.last->app, BH_APP_PENDING);
-	replay_frame(&r, f,
-		     tcp_frame(f, true, 1001 + sizeof(pre) - 1, hdr, sizeof(hdr) - 1, false), 0);
+	replay_frame(&r, f, tcp_frame(f, true, 1001 + sizeof(pre) - 1, hdr, sizeof(hdr) - 1, false),
+		     0);
 	assert_int_equal(r.last->app, BH_APP_HTTP2);
 	replay_fini(&r);
 	/* the preface alone, then FIN: still http2 */
@@ -355,8 +355,9 @@ static void test_app_map(void **state)
 			 BH_APP_HTTP); /* HTTP to tcp/22: port-guessed master */
 	assert_int_equal(dpi_app_of_ndpi(0, 37), BH_APP_UNKNOWN); /* BitTorrent: no rule name */
 	assert_int_equal(dpi_app_of_payload((const uint8_t *)"PRI", 3), BH_APP_PENDING);
-	assert_int_equal(dpi_app_of_payload((const uint8_t *)"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24),
-			 BH_APP_HTTP2);
+	assert_int_equal(
+	    dpi_app_of_payload((const uint8_t *)"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24),
+	    BH_APP_HTTP2);
 }
 
 int main(void)

@@ -1,7 +1,8 @@
 /*
  * test-fqdn-table.c - src/dp/fqdn-table.c: admit, refresh (the later end wins),
- * lookups per (workload, address) with several names, TTL + grace, expiry by
- * gc, the size cap (refused and counted), and concurrent admits and lookups
+ * lookups per (workload, address) with several names, TTL + grace, lingering
+ * for re-checks, expiry by gc, the size cap (refused and counted; a full table
+ * does not keep lingering entries), and concurrent admits and lookups
  * from several threads against gc.
  */
 #include <arpa/inet.h>
@@ -68,6 +69,7 @@ static void test_admit_lookup_expire(void **state)
 {
 	struct fqdn_table *t;
 	struct fqdn_table_stats st;
+	struct policy_addr pa;
 	struct seen s;
 
 	(void)state;
@@ -93,7 +95,20 @@ static void test_admit_lookup_expire(void **state)
 	s = look(t, 1, "10.0.0.7", 13000);
 	assert_int_equal(s.n, 1);
 	assert_string_equal(s.names[0], "alias.example.test");
+	/* expired entries linger for re-checks of live sessions, not for new ones */
 	fqdn_table_gc(t, 13000);
+	fqdn_table_stats(t, &st);
+	assert_int_equal(st.entries, 3);
+	pa = addr("10.0.0.7");
+	memset(&s, 0, sizeof(s));
+	fqdn_table_each_lingering(t, 1, &pa, 13000 + FQDN_LINGER_MS - 1, collect, &s);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.ttl[0] < 0 || s.ttl[1] < 0, 1);
+	memset(&s, 0, sizeof(s));
+	fqdn_table_each_lingering(t, 1, &pa, 16000 + FQDN_LINGER_MS, collect, &s);
+	assert_int_equal(s.n, 0);
+	/* after the linger gc removes them */
+	fqdn_table_gc(t, 13000 + FQDN_LINGER_MS);
 	fqdn_table_stats(t, &st);
 	assert_int_equal(st.entries, 1);
 	assert_int_equal(st.admitted, 3);
@@ -148,7 +163,7 @@ static void test_cap_and_bad_input(void **state)
 	fqdn_table_stats(t, &st);
 	assert_int_equal(st.entries, 4);
 	assert_int_equal(st.full, 1);
-	/* expiry makes room again */
+	/* over 3/4 full: expired entries do not linger, expiry makes room again */
 	fqdn_table_gc(t, 61000);
 	assert_int_equal(admit(t, 1, "10.0.0.9", "a.test", 60, 61000), 0);
 	assert_int_equal(admit(t, 1, "10.0.0.9", "", 60, 0), -EINVAL);
@@ -206,7 +221,7 @@ static void test_threads(void **state)
 	}
 	fqdn_table_stats(t, &st);
 	assert_true(st.entries <= 150);
-	fqdn_table_gc(t, fqdn_now_ms() + 10000);
+	fqdn_table_gc(t, fqdn_now_ms() + FQDN_LINGER_MS + 10000);
 	fqdn_table_stats(t, &st);
 	assert_int_equal(st.entries, 0);
 	fqdn_table_free(t);
