@@ -14,10 +14,11 @@
  * a handful of calls per workload add/remove, never on a packet's path.
  *
  * One verdict thread per workload: NFQUEUE queues live per netns, so each thread enters its
- * workload's netns, binds the queue there and reads /proc/thread-self/net/tcp{,6} of that
- * netns.  The threads evaluate a compiled policy of their own (published by the control
- * thread under a mutex that is only held around policy_eval) and hand violations back to
- * the control thread, which alone writes violations.jsonl.
+ * workload's netns, binds the queue there and asks that netns' sock_diag for the sidecar's
+ * inbound connections (pm-diag.c: one filtered dump per batch of SYNs, not a parse of the
+ * netns' whole /proc/net/tcp{,6} per SYN).  The threads evaluate a compiled policy of their
+ * own (published by the control thread under a mutex that is only held around policy_eval)
+ * and hand violations back to the control thread, which alone writes violations.jsonl.
  */
 #include "proxymesh.h"
 
@@ -46,6 +47,7 @@
 #include "jsonl.h"
 #include "log.h"
 #include "netns.h"
+#include "pm-diag.h"
 #include "policy/policy.h"
 #include "wire/wire.h"
 
@@ -66,8 +68,6 @@ struct pm_viol {
 	uint8_t mode;	/* enum bh_mode */
 };
 
-struct client_search;
-
 struct pm_wl {
 	struct proxymesh *pm;
 	uint32_t wl_id;
@@ -79,10 +79,15 @@ struct pm_wl {
 	int start_rc;
 	struct nfq_handle *h;
 	struct nfq_q_handle *qh;
-	uint32_t pend_id[BATCH]; /* verdicts decided, not yet sent (ascending ids) */
+	/* Packets read, not yet answered (ascending ids); decided together at the flush. */
+	uint32_t pend_id[BATCH];
 	uint32_t pend_v[BATCH];
+	uint16_t pend_port[BATCH];
+	bool pend_judge[BATCH]; /* a SYN to the app (pend_port) to judge; else accepted */
 	int npend;
-	struct client_search *search; /* scratch of find_clients() */
+	struct pm_diag diag;	    /* sock_diag socket in the workload's netns */
+	struct pm_diag_set *search; /* scratch of find_clients() */
+	unsigned int diag_warned;
 	struct pm_wl *next;
 };
 
@@ -241,91 +246,6 @@ static int ipt_install(int nsfd, const char *bin)
 
 /* ---- recovering the real client from the sidecar's sockets ---- */
 
-struct tcp_ent {
-	uint8_t local[16], remote[16]; /* v4 as ::ffff:a.b.c.d */
-	uint16_t lport, rport;
-	unsigned int state;
-	unsigned long inode;
-};
-
-static void addr_map4(const uint8_t v4[4], uint8_t out[16])
-{
-	memset(out, 0, 10);
-	out[10] = out[11] = 0xff;
-	memcpy(out + 12, v4, 4);
-}
-
-/* /proc/net/tcp prints each 32-bit word of the address as the host reads it. */
-static int hex_addr(const char *hex, uint8_t out[16])
-{
-	size_t len = strlen(hex);
-	uint8_t raw[16];
-
-	if (len != 8 && len != 32)
-		return -EINVAL;
-	for (size_t w = 0; w < len / 8; w++) {
-		char word[9];
-		uint32_t v;
-
-		memcpy(word, hex + w * 8, 8);
-		word[8] = 0;
-		v = (uint32_t)strtoul(word, NULL, 16);
-		memcpy(raw + w * 4, &v, 4);
-	}
-	if (len == 8)
-		addr_map4(raw, out);
-	else
-		memcpy(out, raw, 16);
-	return 0;
-}
-
-static bool addr_loopback(const uint8_t a[16])
-{
-	static const uint8_t lo6[16] = {[15] = 1};
-	static const uint8_t map[12] = {[10] = 0xff, [11] = 0xff};
-
-	return memcmp(a, lo6, 16) == 0 || (memcmp(a, map, 12) == 0 && a[12] == 127);
-}
-
-static int tcp_parse(const char *line, struct tcp_ent *e)
-{
-	char l[40], r[40];
-
-	if (sscanf(line,
-		   " %*d: %39[0-9A-Fa-f]:%hx %39[0-9A-Fa-f]:%hx %x %*x:%*x %*x:%*x %*x %*u %*u %lu",
-		   l, &e->lport, r, &e->rport, &e->state, &e->inode) != 6)
-		return -EINVAL;
-	if (hex_addr(l, e->local) < 0 || hex_addr(r, e->remote) < 0)
-		return -EINVAL;
-	return 0;
-}
-
-#define MAX_INBOUND 512
-
-/* The sidecar's inbound connections (ESTABLISHED on its port, from off the pod). */
-struct client_search {
-	struct tcp_ent in[MAX_INBOUND];
-	int nin;
-};
-
-static void tcp_scan(const char *path, struct client_search *s)
-{
-	char line[512];
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		struct tcp_ent e;
-
-		if (tcp_parse(line, &e) == 0 && e.state == 1 &&
-		    e.lport == PROXYMESH_INBOUND_PORT && !addr_loopback(e.remote) &&
-		    s->nin < MAX_INBOUND)
-			s->in[s->nin++] = e;
-	}
-	fclose(f);
-}
-
 static void addr_unmap(const uint8_t a[16], struct policy_addr *out)
 {
 	static const uint8_t map[12] = {[10] = 0xff, [11] = 0xff};
@@ -344,17 +264,24 @@ static void addr_unmap(const uint8_t a[16], struct policy_addr *out)
  * Candidates for the real client of a sidecar connection to the app: every connection the
  * sidecar accepted on PROXYMESH_INBOUND_PORT and still holds.  Nothing in the kernel ties
  * one of them to the outgoing socket (the link lives inside the proxy; socket inode order
- * is per CPU), so with several at once the caller judges them all.  Returns how many.
+ * is per CPU), so with several at once the caller judges them all.  One query serves every
+ * SYN read in the same batch: it runs after all of them were queued, so each one's client
+ * (connected before the sidecar dialled the app) is in it.  Returns how many; a failed
+ * query finds none, which fails open like the queue bypass.
  */
 static int find_clients(struct pm_wl *wl)
 {
-	static const char *const files[] = {"/proc/thread-self/net/tcp",
-					    "/proc/thread-self/net/tcp6"};
+	int rc;
 
-	wl->search->nin = 0;
-	for (int i = 0; i < 2; i++)
-		tcp_scan(files[i], wl->search);
-	return wl->search->nin;
+	wl->search->lport = PROXYMESH_INBOUND_PORT;
+	rc = pm_diag_query(&wl->diag, wl->search);
+	if (rc < 0) {
+		if (!wl->diag_warned++)
+			log_warn("workload %s: proxymesh: sock_diag: %s (SYNs pass unjudged)",
+				 wl->name, strerror(-rc));
+		return 0;
+	}
+	return wl->search->n;
 }
 
 /* ---- verdicts ---- */
@@ -376,9 +303,8 @@ static void viol_push(struct proxymesh *pm, const struct pm_viol *v)
 	pm->ring[pm->head++ % VIOL_RING] = *v;
 }
 
-/* The TCP SYN's endpoints; -EINVAL when this is not a SYN we judge. */
-static int syn_decode(const uint8_t *pkt, int len, uint8_t src[16], uint8_t dst[16],
-		      uint16_t *sport, uint16_t *dport)
+/* The TCP SYN's destination port; -EINVAL when this is not a SYN we judge. */
+static int syn_decode(const uint8_t *pkt, int len, uint16_t *dport)
 {
 	const uint8_t *tcp;
 
@@ -387,22 +313,17 @@ static int syn_decode(const uint8_t *pkt, int len, uint8_t src[16], uint8_t dst[
 
 		if (pkt[9] != IPPROTO_TCP || ihl < 20 || len < ihl + 20)
 			return -EINVAL;
-		addr_map4(pkt + 12, src);
-		addr_map4(pkt + 16, dst);
 		tcp = pkt + ihl;
 	} else if (len >= 60 && pkt[0] >> 4 == 6) {
 		/* The sidecar's own connections carry no extension headers. */
 		if (pkt[6] != IPPROTO_TCP)
 			return -EINVAL;
-		memcpy(src, pkt + 8, 16);
-		memcpy(dst, pkt + 24, 16);
 		tcp = pkt + 40;
 	} else {
 		return -EINVAL;
 	}
 	if ((tcp[13] & 0x12) != 0x02) /* SYN without ACK */
 		return -EINVAL;
-	*sport = (uint16_t)(tcp[0] << 8 | tcp[1]);
 	*dport = (uint16_t)(tcp[2] << 8 | tcp[3]);
 	return 0;
 }
@@ -423,7 +344,7 @@ static bool sidecar_port(uint16_t port)
  * most restrictive verdict among them wins: a denied client never slips in alongside an
  * allowed one (the price: an allowed client racing a denied one may be refused too).
  */
-static uint32_t decide(struct pm_wl *wl, const uint8_t *pkt, int len)
+static uint32_t decide(struct pm_wl *wl, uint16_t dport, int n)
 {
 	struct proxymesh *pm = wl->pm;
 	struct policy_query q = {
@@ -432,21 +353,15 @@ static uint32_t decide(struct pm_wl *wl, const uint8_t *pkt, int len)
 		.app = BH_APP_PENDING,
 	};
 	struct pm_viol e = {0};
-	uint8_t src[16], dst[16];
-	uint16_t sport, dport;
 	bool block = false, logit = false;
-	int n;
 
-	if (syn_decode(pkt, len, src, dst, &sport, &dport) < 0 || sidecar_port(dport))
-		return NF_ACCEPT;
 	/* No inbound connection behind it: traffic inside the workload (its own group). */
-	n = find_clients(wl);
 	if (n == 0)
 		return NF_ACCEPT;
 	q.port = dport;
 	pthread_mutex_lock(&pm->lock);
 	for (int i = 0; i < n && !block; i++) {
-		const struct tcp_ent *c = &wl->search->in[i];
+		const struct pm_sock *c = &wl->search->s[i];
 		struct policy_verdict v;
 
 		addr_unmap(c->remote, &q.peer);
@@ -474,12 +389,22 @@ static uint32_t decide(struct pm_wl *wl, const uint8_t *pkt, int len)
 }
 
 /*
- * Send what was decided: one batch verdict (every pending id up to the given one) per run
- * of equal verdicts.  Ids rise in queue order, and each run's predecessors are already
- * answered, so a batch never covers a packet of another run.
+ * Decide what is pending (one client query for all its SYNs), then send it: one batch
+ * verdict (every pending id up to the given one) per run of equal verdicts.  Ids rise in
+ * queue order, and each run's predecessors are already answered, so a batch never covers
+ * a packet of another run.
  */
 static void verdicts_flush(struct pm_wl *wl)
 {
+	int n = -1;
+
+	for (int i = 0; i < wl->npend; i++) {
+		if (!wl->pend_judge[i])
+			continue;
+		if (n < 0)
+			n = find_clients(wl);
+		wl->pend_v[i] = decide(wl, wl->pend_port[i], n);
+	}
 	for (int i = 0; i < wl->npend; i++)
 		if (i == wl->npend - 1 || wl->pend_v[i + 1] != wl->pend_v[i])
 			nfq_set_verdict_batch(wl->qh, wl->pend_id[i], wl->pend_v[i]);
@@ -492,6 +417,7 @@ static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_d
 	struct nfqnl_msg_packet_hdr *ph = nfq_get_msg_packet_hdr(nfa);
 	struct pm_wl *wl = data;
 	unsigned char *pkt = NULL;
+	uint16_t dport = 0;
 	int len;
 
 	(void)qh;
@@ -500,7 +426,10 @@ static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_d
 		return 0;
 	len = nfq_get_payload(nfa, &pkt);
 	wl->pend_id[wl->npend] = ntohl(ph->packet_id);
-	wl->pend_v[wl->npend] = len > 0 ? decide(wl, pkt, len) : NF_ACCEPT;
+	wl->pend_v[wl->npend] = NF_ACCEPT;
+	wl->pend_judge[wl->npend] =
+		len > 0 && syn_decode(pkt, len, &dport) == 0 && !sidecar_port(dport);
+	wl->pend_port[wl->npend] = dport;
 	if (++wl->npend == BATCH)
 		verdicts_flush(wl);
 	return 0;
@@ -510,8 +439,14 @@ static int queue_open(struct pm_wl *wl)
 {
 	struct timeval tv = {.tv_usec = RECV_TIMEOUT_MS * 1000};
 
+	int rc;
+
 	if (setns(wl->nsfd, CLONE_NEWNET) < 0)
 		return -errno;
+	/* Opened here, in the workload's netns, once: every query after reuses it. */
+	rc = pm_diag_open(&wl->diag);
+	if (rc < 0)
+		return rc;
 	wl->h = nfq_open();
 	if (!wl->h)
 		return errno ? -errno : -EIO;
@@ -557,6 +492,7 @@ static void pm_wl_free(struct pm_wl *wl)
 		nfq_close(wl->h);
 	if (wl->nsfd >= 0)
 		close(wl->nsfd);
+	pm_diag_close(&wl->diag);
 	sem_destroy(&wl->ready);
 	free(wl->search);
 	free(wl);
