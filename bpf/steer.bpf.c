@@ -281,6 +281,12 @@ int steer_vex(struct __sk_buff *skb)
 		count(STEER_ST_PASSTHROUGH_NONIP);
 		return bpf_redirect(p->vin_ifindex, 0);
 	}
+	/*
+	 * Anti-spoof from the bridge: no frame leaves a port with a marker as its source, so one
+	 * that arrives with it is forged to pass as another port's egress in the dp.
+	 */
+	if (BH_MAC_KIND(eth->h_source) != BH_MAC_NONE)
+		return drop(STEER_ST_DROPPED_SPOOF);
 	if (mac_eq(eth->h_dest, p->mac))
 		kind = BH_MAC_UC;
 	else if (mac_is_bcast(eth->h_dest))

@@ -94,6 +94,8 @@ static void dp_publish(struct bh_daemon *d, const struct workload *w)
 	struct dp_port_info info = {
 		.idx = w->port_idx, .wl_id = w->id, .mode = w->mode,
 		.mtu = (uint16_t)w->port.orig.mtu, .tap = w->tapped,
+		.vin_ifindex = w->tapped ? 0 : w->port.vin_ifindex,
+		.vex_ifindex = w->tapped ? 0 : w->port.vex_ifindex,
 	};
 
 	memcpy(info.mac, w->port.orig.mac, 6);

@@ -27,8 +27,11 @@ struct dp_port_info {
 	uint32_t wl_id;    /* control-plane workload id */
 	int mode;          /* enum bh_mode, policy issue; 0 = discover */
 	uint16_t mtu;      /* the workload's MTU; IPv4 the kernel reassembled is refragmented
-	                      to it on the way out (0 = 1500) */	uint8_t tap;       /* read from a tap (dp-tap.c), not inline: nothing is forwarded or
+	                      to it on the way out (0 = 1500) */
+	uint8_t tap;       /* read from a tap (dp-tap.c), not inline: nothing is forwarded or
 	                      blocked, and no session enters the fast path */
+	int vin_ifindex;   /* enforcer netns ends the dp transmits on directly (MACs restored */
+	int vex_ifindex;   /* by the dp); 0: send back through the dp port and its tc program */
 };
 
 /* Direction is from the workload's point of view. */

@@ -9,6 +9,7 @@
 #include <semaphore.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <linux/if_packet.h>
 #include <sys/socket.h>
 
 #include "dp-capture.h"
@@ -43,6 +44,7 @@ struct dp_batch {
 	struct mmsghdr msgs[DP_TX_MAX];
 	struct iovec iov[DP_TX_MAX][2];
 	uint16_t tx_port[DP_TX_MAX];
+	struct sockaddr_ll tx_addr[DP_TX_MAX]; /* device of a direct transmit */
 	bool tx_failed[DP_TX_MAX];
 	struct frag_piece frags[FRAG_MAX_FRAGS]; /* headers of one refragmented datagram */
 };

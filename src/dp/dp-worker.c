@@ -84,8 +84,9 @@ static const struct dp_port *dp_port_lookup(struct dp_worker *w, struct dp_pkt *
 	return port;
 }
 
-static void dp_tx_add(struct dp_worker *w, uint16_t idx, void *a, size_t alen, const void *b,
-		      size_t blen)
+/* ifindex: the device to transmit on directly, 0 = the dp port (bound device). */
+static void dp_tx_add(struct dp_worker *w, uint16_t idx, int ifindex, void *a, size_t alen,
+		      const void *b, size_t blen)
 {
 	struct dp_batch *bt = &w->batch;
 	unsigned i = bt->ntx++;
@@ -99,6 +100,63 @@ static void dp_tx_add(struct dp_worker *w, uint16_t idx, void *a, size_t alen, c
 	bt->msgs[i].msg_hdr.msg_iovlen = b ? 2 : 1;
 	bt->tx_port[i] = idx;
 	bt->tx_failed[i] = false;
+	if (ifindex > 0) {
+		bt->tx_addr[i] = (struct sockaddr_ll){.sll_family = AF_PACKET, .sll_ifindex = ifindex};
+		bt->msgs[i].msg_hdr.msg_name = &bt->tx_addr[i];
+		bt->msgs[i].msg_hdr.msg_namelen = sizeof(bt->tx_addr[i]);
+	}
+}
+
+/* The multicast MAC of an IP destination (RFC 1112, RFC 2464); false when not multicast. */
+static bool dp_mc_mac(const struct dp_pkt *p, uint8_t *mac)
+{
+	const uint8_t *d;
+
+	if (p->family == AF_INET) {
+		d = p->l3 + 16;
+		if ((d[0] & 0xf0) != 0xe0)
+			return false;
+		memcpy(mac, (const uint8_t[]){0x01, 0x00, 0x5e, d[1] & 0x7f, d[2], d[3]}, 6);
+		return true;
+	}
+	if (p->family == AF_INET6) {
+		d = p->l3 + 24;
+		if (d[0] != 0xff)
+			return false;
+		memcpy(mac, (const uint8_t[]){0x33, 0x33, d[12], d[13], d[14], d[15]}, 6);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Put the real MAC back in place of the port marker and name the device the frame leaves
+ * on (vex when it left the workload, vin when it goes to it), so the dp transmits there
+ * directly: no second trip through the dp port's veth pair and tc program per packet.
+ * Returns 0 (frame untouched: it goes back through the dp port) when the port has no
+ * devices to send on or the marker cannot be undone here.
+ */
+static int dp_unmark(const struct dp_port *port, const struct dp_pkt *p)
+{
+	uint8_t *eth = (uint8_t *)p->eth, mac[6];
+
+	if (port->info.vin_ifindex <= 0 || port->info.vex_ifindex <= 0)
+		return 0;
+	if (p->dir == DP_DIR_EGRESS) {
+		memcpy(eth + 6, port->info.mac, 6);
+		return port->info.vex_ifindex;
+	}
+	switch (BH_MAC_KIND(eth)) {
+	case BH_MAC_UC: memcpy(eth, port->info.mac, 6); break;
+	case BH_MAC_BC: memset(eth, 0xff, 6); break;
+	case BH_MAC_MC:
+		if (!dp_mc_mac(p, mac))
+			return 0;
+		memcpy(eth, mac, 6);
+		break;
+	default: return 0;
+	}
+	return port->info.vin_ifindex;
 }
 
 /*
@@ -227,7 +285,7 @@ static void dp_tx_flush(struct dp_worker *w)
 }
 
 /* A reassembled IPv4 datagram too big for the port leaves as fragments again. */
-static void dp_tx_frags(struct dp_worker *w, const struct dp_pkt *p, uint32_t mtu)
+static void dp_tx_frags(struct dp_worker *w, const struct dp_pkt *p, uint32_t mtu, int ifindex)
 {
 	struct frag_piece *pc = w->batch.frags;
 	int n, i;
@@ -239,7 +297,8 @@ static void dp_tx_frags(struct dp_worker *w, const struct dp_pkt *p, uint32_t mt
 		return;
 	}
 	for (i = 0; i < n; i++)
-		dp_tx_add(w, p->port_idx, pc[i].hdr, pc[i].hdr_len, pc[i].data, pc[i].data_len);
+		dp_tx_add(w, p->port_idx, ifindex, pc[i].hdr, pc[i].hdr_len, pc[i].data,
+			  pc[i].data_len);
 	dp_tx_flush(w);
 }
 
@@ -250,6 +309,7 @@ static void dp_frame(struct dp_worker *w, struct io_frame *f, uint64_t now)
 	struct iovec iov;
 	struct dp_pkt p;
 	uint32_t mtu;
+	int ifindex;
 
 	dp_ctr_add(&w->stats.rx_packets, 1);
 	p.port_idx = 0;
@@ -260,12 +320,13 @@ static void dp_frame(struct dp_worker *w, struct io_frame *f, uint64_t now)
 		return;
 	}
 	mtu = port->info.mtu ? port->info.mtu : DP_DEFAULT_MTU;
+	ifindex = dp_unmark(port, &p);
 	if (frag_ipv4_needed(&p, mtu)) {
-		dp_tx_frags(w, &p, mtu);
+		dp_tx_frags(w, &p, mtu, ifindex);
 		return;
 	}
 	io_frame_iov(f, &iov);
-	dp_tx_add(w, p.port_idx, iov.iov_base, iov.iov_len, NULL, 0);
+	dp_tx_add(w, p.port_idx, ifindex, iov.iov_base, iov.iov_len, NULL, 0);
 }
 
 /* ---- per pass ---- */
