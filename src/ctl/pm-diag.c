@@ -129,7 +129,8 @@ static int diag_msg(const struct nlmsghdr *nlh, void *data)
 	}
 	m = mnl_nlmsg_get_payload(nlh);
 	if ((m->idiag_family != AF_INET && m->idiag_family != AF_INET6) ||
-	    !(PM_DIAG_STATES & (1u << m->idiag_state)) || ntohs(m->id.idiag_sport) != out->lport)
+	    m->idiag_state >= 32 || !(PM_DIAG_STATES & (1u << m->idiag_state)) ||
+	    ntohs(m->id.idiag_sport) != out->lport)
 		return MNL_CB_OK;
 	addr_take(m->idiag_family, m->id.idiag_src, s.local);
 	addr_take(m->idiag_family, m->id.idiag_dst, s.remote);

@@ -118,9 +118,13 @@ static void sweep(struct fqdn_table *t, int64_t now_ms, bool all)
 	struct cds_lfht_iter it;
 
 	rcu_read_lock();
-	cds_lfht_for_each_entry(t->ht, &it, e, node)
-	{
-		int64_t end = __atomic_load_n(&e->ttl_end_ms, __ATOMIC_RELAXED) + t->grace_ms;
+	/* Over nodes, not cds_lfht_for_each_entry: that macro offsets a NULL node (UB). */
+	cds_lfht_first(t->ht, &it);
+	for (struct cds_lfht_node *n; (n = cds_lfht_iter_get_node(&it)); cds_lfht_next(t->ht, &it)) {
+		int64_t end;
+
+		e = caa_container_of(n, struct fqdn_entry, node);
+		end = __atomic_load_n(&e->ttl_end_ms, __ATOMIC_RELAXED) + t->grace_ms;
 
 		if ((all || end + linger <= now_ms) && !cds_lfht_del(t->ht, &e->node)) {
 			e->gc_next = dead;
@@ -265,9 +269,13 @@ static void each(struct fqdn_table *t, uint32_t wl_id, const struct policy_addr 
 	if (addr->family != AF_INET && addr->family != AF_INET6)
 		return;
 	rcu_read_lock();
-	cds_lfht_for_each_entry_duplicate(t->ht, key_hash(wl_id, addr), key_match, &k, &it, e, node)
-	{
-		int64_t ttl_end = __atomic_load_n(&e->ttl_end_ms, __ATOMIC_RELAXED);
+	cds_lfht_lookup(t->ht, key_hash(wl_id, addr), key_match, &k, &it);
+	for (struct cds_lfht_node *n; (n = cds_lfht_iter_get_node(&it));
+	     cds_lfht_next_duplicate(t->ht, key_match, &k, &it)) {
+		int64_t ttl_end;
+
+		e = caa_container_of(n, struct fqdn_entry, node);
+		ttl_end = __atomic_load_n(&e->ttl_end_ms, __ATOMIC_RELAXED);
 
 		if (ttl_end + t->grace_ms > live_from)
 			fn(arg, e->name, ttl_end - now_ms);
