@@ -71,6 +71,14 @@ static void family(struct mbuf *b, const char *name, const char *type, const cha
 	mb_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A family with one unlabelled sample. */
+static void single(struct mbuf *b, const char *name, const char *type, const char *help,
+		   unsigned long long v)
+{
+	family(b, name, type, help);
+	mb_printf(b, "%s %llu\n", name, v);
+}
+
 /* Label values may hold '\', '"' and newlines only escaped (names are tame, addresses too). */
 static const char *esc(const char *in, char *out, size_t len)
 {
@@ -183,20 +191,21 @@ static void reasm_metrics(struct mbuf *b, struct bh_daemon *d)
 
 	if (d->dp)
 		dp_reasm_stats(d->dp, &r);
-	family(b, "bulkhead_reasm_queued_bytes", "gauge",
-	       "Out-of-order TCP bytes the dp holds for inspection.");
-	mb_printf(b, "bulkhead_reasm_queued_bytes %llu\n", (unsigned long long)r.queued_bytes);
-	family(b, "bulkhead_reasm_chunks_in_use", "gauge",
-	       "Reassembly chunks (256 bytes) in use, all workers.");
-	mb_printf(b, "bulkhead_reasm_chunks_in_use %u\n", r.chunks_in_use);
-	family(b, "bulkhead_reasm_sessions", "gauge", "Sessions being reassembled now.");
-	mb_printf(b, "bulkhead_reasm_sessions %u\n", r.flows_in_use);
-	family(b, "bulkhead_reasm_cap_hits_total", "counter",
-	       "Out-of-order TCP segments not queued: a session or worker cap was reached.");
-	mb_printf(b, "bulkhead_reasm_cap_hits_total %llu\n", (unsigned long long)r.cap_hits);
-	family(b, "bulkhead_reasm_overlaps_total", "counter",
-	       "TCP segments whose bytes differed from ones sent before at that sequence number.");
-	mb_printf(b, "bulkhead_reasm_overlaps_total %llu\n", (unsigned long long)r.overlaps);
+	single(b, "bulkhead_reasm_queued_bytes", "gauge",
+	       "Out-of-order TCP bytes the dp holds for inspection.",
+	       r.queued_bytes);
+	single(b, "bulkhead_reasm_chunks_in_use", "gauge",
+	       "Reassembly chunks (256 bytes) in use, all workers.",
+	       r.chunks_in_use);
+	single(b, "bulkhead_reasm_sessions", "gauge",
+	       "Sessions being reassembled now.",
+	       r.flows_in_use);
+	single(b, "bulkhead_reasm_cap_hits_total", "counter",
+	       "Out-of-order TCP segments not queued: a session or worker cap was reached.",
+	       r.cap_hits);
+	single(b, "bulkhead_reasm_overlaps_total", "counter",
+	       "TCP segments whose bytes differed from ones sent before at that sequence number.",
+	       r.overlaps);
 }
 
 /* FQDN groups: the table of addresses workloads resolved (README "FQDN groups"). */
@@ -205,15 +214,15 @@ static void fqdn_metrics(struct mbuf *b, struct bh_daemon *d)
 	struct fqdn_table_stats f;
 
 	dp_fqdn_stats(d->dp, &f);
-	family(b, "bulkhead_fqdn_entries", "gauge",
-	       "Resolved (workload, address, name) entries FQDN groups hold now.");
-	mb_printf(b, "bulkhead_fqdn_entries %llu\n", (unsigned long long)f.entries);
-	family(b, "bulkhead_fqdn_admitted_total", "counter",
-	       "New resolved addresses admitted from DNS answers.");
-	mb_printf(b, "bulkhead_fqdn_admitted_total %llu\n", (unsigned long long)f.admitted);
-	family(b, "bulkhead_fqdn_full_total", "counter",
-	       "Resolved addresses refused because the FQDN table was full.");
-	mb_printf(b, "bulkhead_fqdn_full_total %llu\n", (unsigned long long)f.full);
+	single(b, "bulkhead_fqdn_entries", "gauge",
+	       "Resolved (workload, address, name) entries FQDN groups hold now.",
+	       f.entries);
+	single(b, "bulkhead_fqdn_admitted_total", "counter",
+	       "New resolved addresses admitted from DNS answers.",
+	       f.admitted);
+	single(b, "bulkhead_fqdn_full_total", "counter",
+	       "Resolved addresses refused because the FQDN table was full.",
+	       f.full);
 }
 
 static void global_dp(struct mbuf *b, struct bh_daemon *d)
@@ -223,21 +232,21 @@ static void global_dp(struct mbuf *b, struct bh_daemon *d)
 	memset(&g, 0, sizeof(g));
 	if (d->dp)
 		dp_global_stats(d->dp, &g);
-	family(b, "bulkhead_sessions", "gauge", "Sessions the dp tracks now.");
-	mb_printf(b, "bulkhead_sessions %llu\n", (unsigned long long)g.sessions_active);
+	single(b, "bulkhead_sessions", "gauge",
+	       "Sessions the dp tracks now.",
+	       g.sessions_active);
 	family(b, "bulkhead_drops_total", "counter", "Packets the dp dropped, by reason.");
 	for (int r = 0; r < DP_DROP__MAX; r++)
 		mb_printf(b, "bulkhead_drops_total{reason=\"%s\"} %llu\n", drop_reasons[r],
 			  (unsigned long long)g.drops[r]);
 	reasm_metrics(b, d);
 	fqdn_metrics(b, d);
-	family(b, "bulkhead_ring_drops_total", "counter",
-	       "Packets the kernel dropped because a dp receive ring was full.");
-	mb_printf(b, "bulkhead_ring_drops_total %llu\n", (unsigned long long)g.ring_drops);
-	family(b, "bulkhead_events_lost_total", "counter",
-	       "dp events (sessions, violations, learning) lost because a queue was full.");
-	mb_printf(b, "bulkhead_events_lost_total %llu\n",
-		  (unsigned long long)(d->dp ? dp_events_lost(d->dp) : 0));
+	single(b, "bulkhead_ring_drops_total", "counter",
+	       "Packets the kernel dropped because a dp receive ring was full.",
+	       g.ring_drops);
+	single(b, "bulkhead_events_lost_total", "counter",
+	       "dp events (sessions, violations, learning) lost because a queue was full.",
+	       (d->dp ? dp_events_lost(d->dp) : 0));
 }
 
 static void policy_counts(struct mbuf *b, struct bh_daemon *d)
@@ -252,21 +261,22 @@ static void policy_counts(struct mbuf *b, struct bh_daemon *d)
 			modes[w->mode]++;
 		unenforced += !w->pulled;
 	}
-	family(b, "bulkhead_violations_total", "counter",
-	       "Sessions logged as policy violations (violations.jsonl lines).");
-	mb_printf(b, "bulkhead_violations_total %llu\n", (unsigned long long)d->violations);
-	family(b, "bulkhead_rules", "gauge", "Rules in the policy, user and learned.");
-	mb_printf(b, "bulkhead_rules %zu\n", nrules);
-	family(b, "bulkhead_learned_rules", "gauge",
-	       "Of bulkhead_rules, those learned in discover.");
-	mb_printf(b, "bulkhead_learned_rules %zu\n", nlearned);
+	single(b, "bulkhead_violations_total", "counter",
+	       "Sessions logged as policy violations (violations.jsonl lines).",
+	       d->violations);
+	single(b, "bulkhead_rules", "gauge",
+	       "Rules in the policy, user and learned.",
+	       nrules);
+	single(b, "bulkhead_learned_rules", "gauge",
+	       "Of bulkhead_rules, those learned in discover.",
+	       nlearned);
 	family(b, "bulkhead_workloads", "gauge", "Workloads, by mode.");
 	for (int m = 0; m < BH_MODE__MAX; m++)
 		mb_printf(b, "bulkhead_workloads{mode=\"%s\"} %u\n", bh_mode_name((enum bh_mode)m),
 			  modes[m]);
-	family(b, "bulkhead_workloads_unenforced", "gauge",
-	       "Workloads whose port is not inline now (container gone, pull failed).");
-	mb_printf(b, "bulkhead_workloads_unenforced %u\n", unenforced);
+	single(b, "bulkhead_workloads_unenforced", "gauge",
+	       "Workloads whose port is not inline now (container gone, pull failed).",
+	       unenforced);
 	family(b, "bulkhead_threats_total", "counter",
 	       "Threat hits (threats.jsonl counts), by threat id (docs/threats.md).");
 	for (size_t i = 0; i < THREAT_CATALOG_SIZE; i++)
@@ -288,19 +298,19 @@ static void sig_counts(struct mbuf *b, struct bh_daemon *d)
 			  (unsigned long long)d->sigs->e[i].hits);
 	if (d->dp)
 		dp_sig_stats(d->dp, &st);
-	family(b, "bulkhead_signature_sessions_total", "counter",
-	       "Sessions whose payload was matched against signatures.");
-	mb_printf(b, "bulkhead_signature_sessions_total %llu\n", (unsigned long long)st.sessions);
-	family(b, "bulkhead_signature_bytes_total", "counter", "Payload bytes matched.");
-	mb_printf(b, "bulkhead_signature_bytes_total %llu\n", (unsigned long long)st.bytes);
-	family(b, "bulkhead_signature_pool_full_total", "counter",
+	single(b, "bulkhead_signature_sessions_total", "counter",
+	       "Sessions whose payload was matched against signatures.",
+	       st.sessions);
+	single(b, "bulkhead_signature_bytes_total", "counter",
+	       "Payload bytes matched.",
+	       st.bytes);
+	single(b, "bulkhead_signature_pool_full_total", "counter",
 	       "Sessions not inspected: no free session or stream slot (--threat-limit "
-	       "sig-sessions).");
-	mb_printf(b, "bulkhead_signature_pool_full_total %llu\n",
-		  (unsigned long long)st.pool_full);
-	family(b, "bulkhead_signature_errors_total", "counter",
-	       "Hyperscan errors; the session was no longer inspected.");
-	mb_printf(b, "bulkhead_signature_errors_total %llu\n", (unsigned long long)st.errors);
+	       "sig-sessions).",
+	       st.pool_full);
+	single(b, "bulkhead_signature_errors_total", "counter",
+	       "Hyperscan errors; the session was no longer inspected.",
+	       st.errors);
 }
 
 /* Workloads with their counters read once, so the families of one scrape agree. */
