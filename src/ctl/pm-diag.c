@@ -175,7 +175,8 @@ int pm_diag_parse(const void *buf, size_t len, uint32_t seq, uint32_t portid,
 		return 0;
 	if (rc == MNL_CB_OK)
 		return 1;
-	return errno ? -errno : -EIO;
+	/* errno may come from an NLMSG_ERROR's error field as is: any int */
+	return errno > 0 && errno < 4096 ? -errno : -EIO;
 }
 
 static int diag_dump(struct pm_diag *d, uint8_t family, struct pm_diag_set *out)
