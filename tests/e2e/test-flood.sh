@@ -55,7 +55,8 @@ flood() {
 	sleep 0.5
 	while kill -0 $fpid 2>/dev/null; do
 		PROBES=$((PROBES + 1))
-		tcp_ok cli $SRV 80 2 && PROBES_OK=$((PROBES_OK + 1))
+		# 3 s: one SYN may be lost in the shared dp ring the flood keeps full (SECURITY.md)
+		tcp_ok cli $SRV 80 3 && PROBES_OK=$((PROBES_OK + 1))
 		r=$(rss_kb)
 		[ "${r:-0}" -gt "$RSS_MAX" ] && RSS_MAX=$r
 		s=$(bh --json status | jq '.dp.sessions_active // .sessions_active // 0')
