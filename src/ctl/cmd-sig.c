@@ -128,8 +128,11 @@ json_t *cmd_sig_add(struct bh_daemon *d, json_t *req)
 	struct sig_entry e, *list;
 	struct sig_spec one;
 	char err[512] = "";
-	json_t *r = entry_of_req(req, &e);
+	json_t *r;
 
+	if (!d->sigs) /* a daemon without a dp (tests, fuzzing) has no signature store */
+		return ctl_error("signatures are not available");
+	r = entry_of_req(req, &e);
 	if (r)
 		return r;
 	if (find(d, e.name))
@@ -162,6 +165,8 @@ json_t *cmd_sig_rm(struct bh_daemon *d, json_t *req)
 	size_t k = 0;
 	json_t *r;
 
+	if (!d->sigs) /* a daemon without a dp (tests, fuzzing) has no signature store */
+		return ctl_error("signatures are not available");
 	if (!name)
 		return ctl_error("signature name required");
 	victim = find(d, name);
@@ -186,9 +191,12 @@ json_t *cmd_sig_rm(struct bh_daemon *d, json_t *req)
 
 json_t *cmd_sig_list(struct bh_daemon *d, json_t *req)
 {
-	json_t *arr = json_array();
+	json_t *arr;
 
 	(void)req;
+	if (!d->sigs)
+		return ctl_error("signatures are not available");
+	arr = json_array();
 	for (size_t i = 0; i < d->sigs->n; i++) {
 		json_t *j = sig_entry_to_json(&d->sigs->e[i]);
 
