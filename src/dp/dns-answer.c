@@ -12,6 +12,7 @@
  * extracts.
  */
 #include "dns-answer.h"
+#include "netbytes.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -26,16 +27,6 @@
 #define DNS_T_A 1
 #define DNS_T_CNAME 5
 #define DNS_T_AAAA 28
-
-static uint16_t rd16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static uint32_t rd32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
 
 /* ---- names, walked in place ---- */
 

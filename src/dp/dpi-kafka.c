@@ -12,16 +12,12 @@
  * dpi.c asks only when nDPI has not named the session from the same packet.
  */
 #include "dpi-l7.h"
+#include "netbytes.h"
 
 #define KAFKA_HLEN 14	     /* size + key + version + correlation id + client_id length */
 #define KAFKA_API_KEY_MAX 74 /* Kafka 3.x defines 0..74 */
 #define KAFKA_API_VERSION_MAX 20
 #define KAFKA_SIZE_MAX (100u << 20) /* a broker's socket.request.max.bytes default */
-
-static uint16_t rd16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
 
 bool dpi_kafka_request(const uint8_t *d, size_t len)
 {

@@ -9,6 +9,7 @@
  * first.  Queries (QR = 0) are also checked for zone transfers and NULL type.
  */
 #include "threat.h"
+#include "netbytes.h"
 
 #define DNS_HLEN 12
 #define DNS_MAX_NAME 255
@@ -17,11 +18,6 @@
 #define DNS_T_NULL 10
 #define DNS_T_IXFR 251
 #define DNS_T_AXFR 252
-
-static uint16_t rd16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
 
 /*
  * Walk the name at *off; on success *off is past it (past its first pointer, if

@@ -11,17 +11,13 @@
  * carries (RFC 6520 wants 1 + 2 + payload + 16 bytes of padding at least).
  */
 #include "threat.h"
+#include "netbytes.h"
 
 #define TLS_HANDSHAKE 0x16
 #define TLS_HEARTBEAT 0x18
 #define TLS_CLIENT_HELLO 1
 #define TLS_HB_REQUEST 1
 #define TLS_HB_PAD 16
-
-static uint16_t rd16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
 
 static uint16_t client_hello(const uint8_t *b, uint32_t len)
 {
