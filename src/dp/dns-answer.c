@@ -12,6 +12,7 @@
  * extracts.
  */
 #include "dns-answer.h"
+#include "ascii.h"
 #include "netbytes.h"
 
 #include <errno.h>
@@ -103,11 +104,6 @@ static bool host_char(uint8_t c)
 	       c == '-' || c == '_';
 }
 
-static uint8_t lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
-}
-
 /* The name at *off as lower-case text without the trailing dot; host characters only. */
 static int name_text(const uint8_t *m, uint32_t len, uint32_t *off, char *out)
 {
@@ -125,7 +121,7 @@ static int name_text(const uint8_t *m, uint32_t len, uint32_t *off, char *out)
 				out[0] = '\0';
 				return -1;
 			}
-			out[n++] = (char)lower(lab[i]);
+			out[n++] = (char)ascii_lower(lab[i]);
 		}
 	}
 	/* 255 wire bytes hold at most 253 characters of text: out never overflows. */
@@ -153,7 +149,7 @@ static bool name_eq(const uint8_t *m, uint32_t len, uint32_t a, uint32_t b)
 		if (na != nb || na < 0)
 			return false;
 		for (int i = 0; i < na; i++)
-			if (lower(la[i]) != lower(lb[i]))
+			if (ascii_lower(la[i]) != ascii_lower(lb[i]))
 				return false;
 	} while (na > 0);
 	return true;
