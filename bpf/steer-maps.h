@@ -81,6 +81,13 @@ struct steer_flow_val {
 	__u32 flags;
 };
 
+/*
+ * flags: STEER_FLOW_PAIR marks a one-pass entry (src/dp/dp-pair.c): the sender is another
+ * local port whose dp pass already judged every frame of the flow for this port too, so
+ * the frames arriving from the bridge go in whole (SYN/FIN/RST too), unsampled and
+ * uncounted here.  Valid only on the way in (vex).
+ */
+#define STEER_FLOW_PAIR 1u
 #define STEER_FLOW_MAX 262144
 #define STEER_SAMPLE_NS 1000000000ull /* one packet per second per flow still visits the dp */
 

@@ -101,8 +101,8 @@ static __always_inline int to_dp(struct __sk_buff *skb)
  * The fast path: a frame of an established, allowed flow the dp installed in `flows` goes
  * straight to the other end of the port.  Only plain IPv4/IPv6 TCP/UDP without options or
  * fragments is looked up; SYN/FIN/RST and one packet per flow per second still go to the dp,
- * so it keeps its state machine and timeouts right.  Returns -1 when the frame must go to
- * the dp, else the tc verdict.
+ * so it keeps its state machine and timeouts right.  One-pass entries (STEER_FLOW_PAIR) let
+ * every frame in.  Returns -1 when the frame must go to the dp, else the tc verdict.
  */
 struct l4_info {
 	__u32 seq;
@@ -189,11 +189,13 @@ static __always_inline int fast_path(struct __sk_buff *skb, __u32 idx, __u32 out
 
 	if ((void *)(eth + 1) > end || flow_key(eth, end, &k, &li) < 0)
 		return -1;
-	if (li.flags & 0x07) /* FIN, SYN, RST: the dp follows the state machine */
-		return -1;
 	k.idx = (__u16)idx;
 	v = bpf_map_lookup_elem(&flows, &k);
 	if (!v)
+		return -1;
+	if (v->flags & STEER_FLOW_PAIR) /* judged at the sender's port already */
+		return dir ? bpf_redirect(out_ifindex, 0) : -1;
+	if (li.flags & 0x07) /* FIN, SYN, RST: the dp follows the state machine */
 		return -1;
 	now = bpf_ktime_get_ns();
 	if (k.proto == IPPROTO_TCP)

@@ -23,7 +23,8 @@ static void usage(FILE *f)
 		"usage: bulkheadd [--foreground] [--state-dir DIR] [--socket PATH]\n"
 		"                 [--driver auto|ebpf|tc|tap] [--fail open|closed]\n"
 		"                 [--metrics ADDR:PORT] [--enforcer-netns NAME] [--workers N]\n"
-		"                 [--fast-path on|off] [--threats on|off] [--threat-limit NAME=N]\n"
+		"                 [--fast-path on|off] [--one-pass on|off] [--threats on|off]\n"
+		"                 [--threat-limit NAME=N]\n"
 		"                 [--docker auto|on|off]\n"
 		"                 [--docker-socket PATH] [--docker-label KEY[=VALUE]]\n"
 		"                 [--default-mode MODE] [--cluster etcd://HOST:PORT[,...]]\n"
@@ -42,6 +43,8 @@ static void usage(FILE *f)
 		"  --workers N           dp worker threads (default: one per CPU)\n"
 		"  --fast-path on|off    let eBPF forward established, allowed flows without the\n"
 		"                        dp (it still sees SYN/FIN/RST and a sample; default on)\n"
+		"  --one-pass on|off     judge a frame between two workloads of this node once,\n"
+		"                        at the sender's port, for both ends (default on)\n"
 		"  --threats on|off      threat detection in the dp, user signatures included\n"
 		"                        (docs/threats.md; default on)\n"
 		"  --threat-limit NAME=N tune a threat threshold: syn-rate, icmp-rate, sessions,\n"
@@ -108,7 +111,7 @@ static int check_cluster_args(struct bh_config *cfg)
 }
 
 /* Long-only options: values no short option can take. */
-enum { OPT_SESSIONS = 0x100, OPT_FQDN_GRACE, OPT_SPIN };
+enum { OPT_SESSIONS = 0x100, OPT_FQDN_GRACE, OPT_SPIN, OPT_ONE_PASS };
 
 static int parse_args(int argc, char **argv, struct bh_config *cfg)
 {
@@ -123,6 +126,7 @@ static int parse_args(int argc, char **argv, struct bh_config *cfg)
 		{"workers", required_argument, NULL, 'w'},
 		{"debug", no_argument, NULL, 'D'},
 		{"fast-path", required_argument, NULL, 'P'},
+		{"one-pass", required_argument, NULL, OPT_ONE_PASS},
 		{"threats", required_argument, NULL, 'T'},
 		{"threat-limit", required_argument, NULL, 'Y'},
 		{"docker", required_argument, NULL, 'k'},
@@ -157,6 +161,13 @@ static int parse_args(int argc, char **argv, struct bh_config *cfg)
 				return -EINVAL;
 			}
 			cfg->fast_path = strcmp(optarg, "on") == 0;
+			break;
+		case OPT_ONE_PASS:
+			if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
+				fprintf(stderr, "bulkheadd: --one-pass takes on or off\n");
+				return -EINVAL;
+			}
+			cfg->one_pass = strcmp(optarg, "on") == 0;
 			break;
 		case 'T':
 			if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
@@ -291,6 +302,7 @@ int main(int argc, char **argv)
 		.fail_mode = "closed",
 		.enf_netns = "bulkhead",
 		.fast_path = true,
+		.one_pass = true,
 		.fqdn_grace_ms = 5000,
 		.spin_us = 50,
 		.docker = "auto",

@@ -220,9 +220,10 @@ json_t *cmd_status(struct bh_daemon *d, json_t *req)
 	else
 		snprintf(why, sizeof(why), "%s", steer_why(d->steer));
 	st = json_pack(
-		"{s:s, s:s, s:s, s:s, s:b, s:i, s:I, s:o, s:s, s:o}", "enforcer_netns", d->cfg.enf_netns,
-		"driver", d->tap_default ? "tap" : steer_name(d->steer), "driver_reason", why, "fail",
-		d->cfg.fail_mode, "fast_path", d->cfg.fast_path, "workers", dp_worker_count(d->dp), "uptime_s",
+		"{s:s, s:s, s:s, s:s, s:b, s:b, s:i, s:I, s:o, s:s, s:o}", "enforcer_netns",
+		d->cfg.enf_netns, "driver", d->tap_default ? "tap" : steer_name(d->steer),
+		"driver_reason", why, "fail", d->cfg.fail_mode, "fast_path", d->cfg.fast_path,
+		"one_pass", d->cfg.one_pass, "workers", dp_worker_count(d->dp), "uptime_s",
 		(json_int_t)(time(NULL) - d->started_at), "dp",
 		json_pack("{s:I, s:I, s:I, s:I}", "rx_packets", (json_int_t)g.rx_packets,
 			  "tx_packets", (json_int_t)g.tx_packets, "ring_drops",

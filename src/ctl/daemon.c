@@ -77,6 +77,7 @@ static int init_datapath(struct bh_daemon *d, char *err, size_t errlen)
 		.workers = d->cfg.workers,
 		.sessions_per_worker = d->cfg.sessions_per_worker,
 		.flow_map_fd = -1,
+		.pair_map_fd = -1,
 		.threat = d->cfg.threat,
 		.fqdn_grace_ms = d->cfg.fqdn_grace_ms,
 		.spin_ns = (uint64_t)d->cfg.spin_us * 1000,
@@ -93,6 +94,8 @@ static int init_datapath(struct bh_daemon *d, char *err, size_t errlen)
 			log_warn("fast path: not available with the %s driver; every packet via the dp",
 				 steer_name(d->steer));
 	}
+	if (d->cfg.one_pass)
+		dc.pair_map_fd = steer_flow_map_fd(d->steer);
 	rc = dp_new(&d->dp, &dc);
 	if (rc == 0)
 		rc = dp_start(d->dp);

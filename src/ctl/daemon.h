@@ -39,6 +39,7 @@ struct bh_config {
 	int workers;
 	uint32_t sessions_per_worker; /* hidden --sessions-per-worker: 0 = the dp's default */
 	bool fast_path;          /* established allowed flows bypass the dp in eBPF */
+	bool one_pass;           /* frames between two local ports are judged once (dp-pair.c) */
 	struct threat_config threat; /* --threats on|off, --threat-limit NAME=N */
 	const char *docker;        /* auto|on|off: watch the Docker engine for containers */
 	const char *docker_socket;

@@ -210,7 +210,7 @@ static uint8_t side_of_key(const struct session *s, int i)
  * handshake, or UDP that has seen a reply, whose app DPI has settled (the fast path
  * would hide the payload from it).
  */
-static bool fast_eligible(const struct session *s)
+static bool fast_eligible_alone(const struct session *s)
 {
 	/*
 	 * Short sessions stay in the dp: installing and removing two map entries costs
@@ -224,6 +224,24 @@ static bool fast_eligible(const struct session *s)
 	if (s->key.proto == IPPROTO_TCP)
 		return s->state == SESS_TCP_ESTABLISHED && (s->tcp_seq_seen & 3) == 3;
 	return s->key.proto == IPPROTO_UDP && s->packets[0] && s->packets[1];
+}
+
+/*
+ * A flow between two inline ports of this node is judged once per frame, at the sending
+ * port (dp-pair.c).  Were one end's session to take the fast path alone, its frames would
+ * skip that pass and the other end's one-pass entry would let them in unjudged, so such a
+ * session enters the fast path only together with its peer (dp_fast_promote).
+ */
+static bool fast_eligible(struct dp_worker *w, const struct session *s)
+{
+	uint16_t peer;
+
+	if (s->flags & SESS_F_PAIR_IN || !fast_eligible_alone(s))
+		return false;
+	if (w->dp->cfg.pair_map_fd <= 0)
+		return true;
+	peer = dp_port_by_mac(w->dp, s->peer_mac);
+	return !peer || peer == s->key.port_idx;
 }
 
 static void fast_install(struct dp_worker *w, struct session *s)
@@ -242,6 +260,7 @@ static void fast_install(struct dp_worker *w, struct session *s)
 		}
 	}
 	s->flags |= SESS_F_FAST;
+	s->flags &= (uint8_t)~SESS_F_PAIR_IN; /* its one-pass entry was just overwritten */
 }
 
 /* Take s out of the fast path, folding what the kernel saw into the session. */
@@ -264,18 +283,65 @@ static void fast_remove(struct dp_worker *w, struct session *s)
 	s->flags &= (uint8_t)~SESS_F_FAST;
 }
 
+/*
+ * A port under capture keeps all its packets in the dp, where the capture is; a tapped
+ * port has no steering to take a fast path (and sheds what inline installed).
+ */
+static bool fast_port_ok(struct dp_worker *w, const struct dp_port_info *port,
+			 const struct session *s)
+{
+	return w->dp->cfg.flow_map_fd > 0 && /* 0: a config that never set it */
+	       !port->tap && !__atomic_load_n(&w->dp->capture[s->key.port_idx], __ATOMIC_RELAXED);
+}
+
+bool dp_fast_ready(struct dp_worker *w, const struct dp_port_info *port, const struct session *s)
+{
+	return fast_port_ok(w, port, s) && !(s->flags & SESS_F_FAST) && fast_eligible_alone(s);
+}
+
+void dp_fast_promote(struct dp_worker *w, struct session *s)
+{
+	fast_install(w, s);
+}
+
+/* The key of the frames that arrive at s's port from the bridge (its ingress). */
+static void pair_key_of(const struct session *s, struct steer_flow_key *k)
+{
+	flow_key_of(s, s->client_dir == DP_DIR_INGRESS ? s->client : !s->client, k);
+}
+
+int dp_pair_entry_set(struct dp_worker *w, struct session *s)
+{
+	struct steer_flow_val v = {.flags = STEER_FLOW_PAIR};
+	struct steer_flow_key k;
+
+	pair_key_of(s, &k);
+	if (bpf_map_update_elem(w->dp->cfg.pair_map_fd, &k, &v, BPF_ANY) < 0) {
+		w->fast_fail++;
+		return -1;
+	}
+	s->flags |= SESS_F_PAIR_IN;
+	return 0;
+}
+
+void dp_pair_entry_clear(struct dp_worker *w, struct session *s)
+{
+	struct steer_flow_key k;
+
+	if (!(s->flags & SESS_F_PAIR_IN))
+		return;
+	pair_key_of(s, &k);
+	bpf_map_delete_elem(w->dp->cfg.pair_map_fd, &k);
+	s->flags &= (uint8_t)~SESS_F_PAIR_IN;
+}
+
 static void fast_update(struct dp_worker *w, const struct dp_port_info *port, struct session *s)
 {
 	bool want;
 
-	if (w->dp->cfg.flow_map_fd <= 0) /* 0: a config that never set it */
+	if (w->dp->cfg.flow_map_fd <= 0)
 		return;
-	/*
-	 * A port under capture keeps all its packets in the dp, where the capture is; a
-	 * tapped port has no steering to take a fast path (and sheds what inline installed).
-	 */
-	want = !port->tap && fast_eligible(s) &&
-	       !__atomic_load_n(&w->dp->capture[s->key.port_idx], __ATOMIC_RELAXED);
+	want = fast_port_ok(w, port, s) && fast_eligible(w, s);
 	if (want && !(s->flags & SESS_F_FAST))
 		fast_install(w, s);
 	else if (!want && (s->flags & SESS_F_FAST))
@@ -464,6 +530,7 @@ void dp_verdict_session_end(struct dp_worker *w, const struct session *s)
 	struct dp_event ev;
 
 	threat_session_end(w->threat, s);
+	dp_pair_entry_clear(w, (struct session *)s);
 	if (s->verdict == SESS_UNDECIDED)
 		return;
 	if (s->flags & SESS_F_FAST)

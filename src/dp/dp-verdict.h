@@ -4,6 +4,8 @@
 #ifndef BH_DP_VERDICT_H
 #define BH_DP_VERDICT_H
 
+#include <stdbool.h>
+
 #include "decode-t.h"
 #include "dp-t.h"
 #include "session-t.h"
@@ -26,6 +28,15 @@ enum dp_verdict dp_verdict(struct dp_worker *w, const struct dp_port_info *port,
 
 /* Between passes: if a new policy was published, re-check every live session. */
 void dp_verdict_tick(struct dp_worker *w);
+
+/*
+ * One-pass judging (dp-pair.c) asks the fast path: is s ready for it on its own merits
+ * (its peer aside), and install it; set or clear s's one-pass entry (SESS_F_PAIR_IN).
+ */
+bool dp_fast_ready(struct dp_worker *w, const struct dp_port_info *port, const struct session *s);
+void dp_fast_promote(struct dp_worker *w, struct session *s);
+int dp_pair_entry_set(struct dp_worker *w, struct session *s);
+void dp_pair_entry_clear(struct dp_worker *w, struct session *s);
 
 /* A session left the table: report its totals. */
 void dp_verdict_session_end(struct dp_worker *w, const struct session *s);

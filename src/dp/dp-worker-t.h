@@ -36,6 +36,19 @@ struct dp_port {
 	uint32_t gen; /* changes when idx starts naming another workload */
 };
 
+/*
+ * Inline ports by MAC (open addressing, linear probing), rebuilt and republished whole
+ * on every port change: one-pass judging (dp-pair.c) finds the local port a frame is
+ * addressed to.  Twice BH_MAX_PORTS slots, so every probe ends at a free one.
+ */
+#define DP_MAC_SLOTS (2 * BH_MAX_PORTS)
+struct dp_mac_index {
+	struct {
+		uint8_t mac[6];
+		uint16_t idx; /* 0: free */
+	} slot[DP_MAC_SLOTS];
+};
+
 /* Frames of one pass, still in their ring slots until the pass ends. */
 struct dp_batch {
 	unsigned n;
@@ -91,6 +104,7 @@ struct dp {
 	uint16_t fanout_id;
 
 	struct dp_port *ports[BH_MAX_PORTS]; /* RCU-published */
+	struct dp_mac_index *macs;           /* RCU-published, NULL until a port is set */
 	struct policy *policy;               /* RCU-published, NULL = allow all */
 	struct sig_set *sigs;                /* RCU-published user signatures, NULL = none */
 	uint64_t policy_seq;                 /* bumped on every publish */

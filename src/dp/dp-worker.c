@@ -22,6 +22,7 @@
 #include <urcu.h>
 
 #include "decode.h"
+#include "dp-pair.h"
 #include "dp-tap.h"
 #include "dp-verdict.h"
 #include "dpi.h"
@@ -44,7 +45,7 @@ static uint64_t dp_now_ms(void)
 
 /* ---- counters ---- */
 
-static void dp_count_drop(struct dp_worker *w, uint16_t idx, enum dp_drop_reason why)
+void dp_worker_count_drop(struct dp_worker *w, uint16_t idx, enum dp_drop_reason why)
 {
 	dp_ctr_add(&w->stats.drops[why], 1);
 	if (idx)
@@ -183,14 +184,11 @@ static bool dp_frag6_gate(struct dp_worker *w, const struct dp_port *port,
  * The pipeline for one frame: decode -> port -> session -> verdict.  Returns
  * the port to forward on, or NULL with *why set.  p->port_idx is non-zero
  * only once the frame is known to belong to a published port, so drops are
- * charged to it.
+ * charged to it.  *sr: the frame's session there.
  */
-static const struct dp_port *dp_judge(struct dp_worker *w, const struct dp_port *port,
-				      const struct io_frame *f, int dec, uint64_t now,
-				      struct dp_pkt *p, enum dp_drop_reason *why);
-
 static const struct dp_port *dp_decide(struct dp_worker *w, const struct io_frame *f,
-				       uint64_t now, struct dp_pkt *p, enum dp_drop_reason *why)
+				       uint64_t now, struct dp_pkt *p, enum dp_drop_reason *why,
+				       struct sess_result *sr)
 {
 	const struct dp_port *port;
 	int dec;
@@ -206,7 +204,7 @@ static const struct dp_port *dp_decide(struct dp_worker *w, const struct io_fram
 		*why = DP_DROP_NO_PORT;
 		return NULL;
 	}
-	return dp_judge(w, port, f, dec, now, p, why);
+	return dp_worker_judge(w, port, f, dec, now, p, why, sr);
 }
 
 /*
@@ -220,6 +218,7 @@ void dp_worker_observe(struct dp_worker *w, const struct io_frame *f, uint16_t i
 	enum dp_drop_reason why = DP_DROP_DECODE;
 	const struct dp_port *port = rcu_dereference(w->dp->ports[idx]);
 	const struct dp_port *fwd;
+	struct sess_result sr;
 	struct dp_pkt p;
 	int dec;
 
@@ -230,32 +229,32 @@ void dp_worker_observe(struct dp_worker *w, const struct io_frame *f, uint16_t i
 	p.port_idx = idx;
 	p.dir = dir;
 	p.port_gen = port->gen;
-	fwd = dp_judge(w, port, f, dec, now, &p, &why);
+	fwd = dp_worker_judge(w, port, f, dec, now, &p, &why, &sr);
 	dp_capture_frame(w, &p, f->wire_len, !fwd, why);
 }
 
 /* The stages after the port is known: counters, session, policy/DPI/threat. */
-static const struct dp_port *dp_judge(struct dp_worker *w, const struct dp_port *port,
+const struct dp_port *dp_worker_judge(struct dp_worker *w, const struct dp_port *port,
 				      const struct io_frame *f, int dec, uint64_t now,
-				      struct dp_pkt *p, enum dp_drop_reason *why)
+				      struct dp_pkt *p, enum dp_drop_reason *why,
+				      struct sess_result *sr)
 {
-	struct sess_result sr;
-
+	sr->s = NULL;
 	dp_count_rx(w, p, f->wire_len);
 	if (dec) {
 		threat_decode_fail(w->threat, &port->info, p, f->mac, f->len);
 		*why = DP_DROP_DECODE;
 		return NULL;
 	}
-	if (sess_update(w->sess, p, now, &sr)) {
+	if (sess_update(w->sess, p, now, sr)) {
 		*why = DP_DROP_SESSION_FULL;
 		return NULL;
 	}
-	if (sr.created) {
+	if (sr->created) {
 		dp_ctr_add(&w->port_stats[p->port_idx].sessions, 1);
 		dp_ctr_add(&w->port_stats[p->port_idx].sessions_active, 1);
 	}
-	if (dp_verdict(w, &port->info, p, &sr, why) != DP_VERDICT_FORWARD)
+	if (dp_verdict(w, &port->info, p, sr, why) != DP_VERDICT_FORWARD)
 		return NULL;
 	return dp_frag6_gate(w, port, p, now, why) ? port : NULL;
 }
@@ -273,7 +272,7 @@ static void dp_tx_flush(struct dp_worker *w)
 	err = io_packet_send(&w->io, b->msgs, b->ntx, b->tx_failed);
 	for (i = 0; i < b->ntx; i++) {
 		if (b->tx_failed[i])
-			dp_count_drop(w, b->tx_port[i], DP_DROP_TX);
+			dp_worker_count_drop(w, b->tx_port[i], DP_DROP_TX);
 		else
 			sent++;
 	}
@@ -293,7 +292,7 @@ static void dp_tx_frags(struct dp_worker *w, const struct dp_pkt *p, uint32_t mt
 	dp_tx_flush(w); /* the pieces need the whole tx area */
 	n = frag_ipv4_split(p, mtu, pc, FRAG_MAX_FRAGS);
 	if (n < 0) {
-		dp_count_drop(w, p->port_idx, DP_DROP_TX);
+		dp_worker_count_drop(w, p->port_idx, DP_DROP_TX);
 		return;
 	}
 	for (i = 0; i < n; i++)
@@ -306,6 +305,7 @@ static void dp_frame(struct dp_worker *w, struct io_frame *f, uint64_t now)
 {
 	enum dp_drop_reason why = DP_DROP_DECODE;
 	const struct dp_port *port;
+	struct sess_result sr;
 	struct iovec iov;
 	struct dp_pkt p;
 	uint32_t mtu;
@@ -313,10 +313,10 @@ static void dp_frame(struct dp_worker *w, struct io_frame *f, uint64_t now)
 
 	dp_ctr_add(&w->stats.rx_packets, 1);
 	p.port_idx = 0;
-	port = dp_decide(w, f, now, &p, &why);
+	port = dp_decide(w, f, now, &p, &why, &sr);
 	dp_capture_frame(w, &p, f->wire_len, !port, why);
 	if (!port) {
-		dp_count_drop(w, p.port_idx, why);
+		dp_worker_count_drop(w, p.port_idx, why);
 		return;
 	}
 	mtu = port->info.mtu ? port->info.mtu : DP_DEFAULT_MTU;
@@ -325,6 +325,8 @@ static void dp_frame(struct dp_worker *w, struct io_frame *f, uint64_t now)
 		dp_tx_frags(w, &p, mtu, ifindex);
 		return;
 	}
+	if (p.dir == DP_DIR_EGRESS && ifindex > 0 && !dp_pair_pass(w, port, f, &p, sr.s, now))
+		return;
 	io_frame_iov(f, &iov);
 	dp_tx_add(w, p.port_idx, ifindex, iov.iov_base, iov.iov_len, NULL, 0);
 }

@@ -14,6 +14,14 @@ void dp_worker_fini(struct dp_worker *w);
 int dp_worker_start(struct dp_worker *w);
 void dp_worker_join(struct dp_worker *w);
 /* A frame read from a tap of port idx (dp-tap.c): judged like an inline one, never sent. */
+struct sess_result;
+struct dp_pkt;
+/* The stages after the port is known (dp-worker.c); NULL with *why when dropped. */
+const struct dp_port *dp_worker_judge(struct dp_worker *w, const struct dp_port *port,
+				      const struct io_frame *f, int dec, uint64_t now,
+				      struct dp_pkt *p, enum dp_drop_reason *why,
+				      struct sess_result *sr);
+void dp_worker_count_drop(struct dp_worker *w, uint16_t idx, enum dp_drop_reason why);
 void dp_worker_observe(struct dp_worker *w, const struct io_frame *f, uint16_t idx,
 		       uint8_t dir, uint64_t now);
 

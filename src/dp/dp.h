@@ -22,6 +22,8 @@ struct dp_config {
 	uint32_t ring_frames;         /* RX ring slots per worker; 0 = 256 (each ~68 KB) */
 	uint32_t sessions_per_worker; /* session table capacity; 0 = 65536 */
 	int flow_map_fd;              /* eBPF fast-path flows map, -1 = every packet via the dp */
+	int pair_map_fd;              /* the same map for one-pass judging between two local
+	                                 ports (dp-pair.c); -1 = each port judges its own */
 	uint32_t dpi_pool;            /* sessions under app identification at once, per worker;
 	                                 0 = DPI_POOL_DEFAULT (8192) */
 	struct threat_config threat;  /* threat stage on/off and limits (threat-t.h) */
@@ -39,6 +41,8 @@ void dp_free(struct dp *dp);
 /* Publish or withdraw a port (idx from the MAC encoding, 1..BH_MAX_PORTS-1). */
 int dp_port_set(struct dp *dp, const struct dp_port_info *info);
 void dp_port_clear(struct dp *dp, uint16_t idx);
+/* Workers, under rcu_read_lock: the inline port whose workload has this MAC, or 0. */
+uint16_t dp_port_by_mac(struct dp *dp, const uint8_t *mac);
 
 /*
  * Tap a port instead of pulling it (DESIGN §1, driver tap): open a receive-only packet

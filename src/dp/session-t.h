@@ -48,6 +48,8 @@ enum sess_tclass {
 #define SESS_F_PROVISIONAL 0x08 /* allowed by a rule with apps before the app was known */
 #define SESS_F_LEARN_APP 0x10   /* discover: learn once the app is known (or at the end) */
 #define SESS_F_THREAT 0x20      /* counted in the threat stage's sessions per source */
+#define SESS_F_PAIR_IN 0x40     /* its ingress is judged at the sending local port (dp-pair.c)
+                                   and an eBPF entry lets those frames in without a 2nd pass */
 
 /* 40 bytes, no padding, so it can be hashed and compared as bytes. */
 struct sess_key {

@@ -461,6 +461,11 @@ int sess_update(struct sess_table *t, const struct dp_pkt *p, uint64_t now_ms,
 	return 0;
 }
 
+struct session *sess_find(struct sess_table *t, const struct sess_key *k)
+{
+	return chain_find(t, k, key_hash(t, k));
+}
+
 /* ---- expiry ---- */
 
 unsigned sess_expire(struct sess_table *t, uint64_t now_ms, unsigned budget)

@@ -31,6 +31,9 @@ void sess_table_set_release(struct sess_table *t, sess_release_fn fn, void *arg)
 int sess_update(struct sess_table *t, const struct dp_pkt *p, uint64_t now_ms,
 		struct sess_result *res);
 
+/* The live session with key k, or NULL; nothing is created or accounted. */
+struct session *sess_find(struct sess_table *t, const struct sess_key *k);
+
 /* Remove expired sessions, looking at no more than budget of them; returns removed. */
 unsigned sess_expire(struct sess_table *t, uint64_t now_ms, unsigned budget);
 

@@ -16,3 +16,5 @@ bh_unit_test(test-threat bhdp)
 
 # TCP stream reassembly for inspection (tests/unit/test-reasm.c).
 bh_unit_test(test-reasm bhdp)
+# The dp's index of inline ports by MAC (one-pass judging, src/dp/dp-pair.c).
+bh_unit_test(test-dp-mac bhdp)
