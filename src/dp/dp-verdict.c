@@ -228,20 +228,28 @@ static bool fast_eligible_alone(const struct session *s)
 
 /*
  * A flow between two inline ports of this node is judged once per frame, at the sending
- * port (dp-pair.c).  Were one end's session to take the fast path alone, its frames would
- * skip that pass and the other end's one-pass entry would let them in unjudged, so such a
- * session enters the fast path only together with its peer (dp_fast_promote).
+ * port (dp-pair.c).  Were one end's session to take the fast path alone while the other
+ * end's session holds a one-pass entry, its frames would skip that pass and the entry
+ * would let them in unjudged: such a pair enters the fast path together (dp_fast_promote).
+ * Alone is fine when the peer's session relies on no pass of ours (none, or fast itself).
  */
 static bool fast_eligible(struct dp_worker *w, const struct session *s)
 {
+	const struct session *peer_s;
+	struct sess_key k;
 	uint16_t peer;
 
 	if (s->flags & SESS_F_PAIR_IN || !fast_eligible_alone(s))
 		return false;
-	if (w->dp->cfg.pair_map_fd <= 0)
+	if (s->flags & SESS_F_FAST || w->dp->cfg.pair_map_fd <= 0)
 		return true;
 	peer = dp_port_by_mac(w->dp, s->peer_mac);
-	return !peer || peer == s->key.port_idx;
+	if (!peer || peer == s->key.port_idx)
+		return true;
+	k = s->key;
+	k.port_idx = peer;
+	peer_s = sess_find(w->sess, &k);
+	return !peer_s || !(peer_s->flags & SESS_F_PAIR_IN);
 }
 
 static void fast_install(struct dp_worker *w, struct session *s)

@@ -130,5 +130,23 @@ start_daemon || exit 1
 check "8 MB a -> b intact with one-pass + fast path" tcp_try 9000 8000000
 check "a's fast path forwarded packets" test "$(wl_stat a fastpath_packets)" -gt 100
 check "b's fast path forwarded packets" test "$(wl_stat b fastpath_packets)" -gt 100
+# a long transfer stays there at both ends: the dp sees its start, samples and end only
+mostly_fast() {
+	local rx0 out0 rx1 out1
+	rx0=$(dp_rx); out0=$(frames_out)
+	cns a python3 - <<'PY' || return 1
+import socket, sys, time
+s = socket.create_connection(("10.99.0.82", 9000), timeout=3)
+chunk, n, end = b"x" * 65536, 0, time.time() + 3.5  # past the fast path's 1 s samples
+while time.time() < end:
+    s.sendall(chunk); n += len(chunk)
+s.sendall(b"?\n")
+sys.exit(0 if s.makefile().readline().strip() == str(n + 2) else 1)
+PY
+	rx1=$(dp_rx); out1=$(frames_out)
+	echo "dp receives $((rx1 - rx0)) of $((out1 - out0)) frames of a 3.5 s transfer"
+	[ $((out1 - out0)) -gt 1000 ] && [ $(((rx1 - rx0) * 10)) -lt $((out1 - out0)) ]
+}
+check "3.5 s a -> b: under a tenth of its frames visit the dp" mostly_fast
 check "short connections still fine" passes 0.5 1.1
 finish
