@@ -18,8 +18,8 @@ settle b
 ip netns exec "$T-b" python3 -c '
 import socket, threading
 def sink(port):
-    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("0.0.0.0", port)); s.listen(64)
+    s = socket.socket(socket.AF_INET6); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("::", port)); s.listen(64)
     while True:
         c, _ = s.accept()
         def run(c):
@@ -33,18 +33,19 @@ def sink(port):
         threading.Thread(target=run, args=(c,), daemon=True).start()
 for p in (9000, 9001):
     threading.Thread(target=sink, args=(p,), daemon=True).start()
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("0.0.0.0", 9002))
+u = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); u.bind(("::", 9002))
 while True:
     d, a = u.recvfrom(2048); u.sendto(d, a)
 ' >/dev/null 2>&1 &
 PEER_PIDS+=($!)
 sleep 0.5
 
-# tcp_try PORT [BYTES]: connect from a, send BYTES (default 1000), read b's count back
+# tcp_try PORT [BYTES]: connect from a (to $DST), send BYTES (default 1000), read b's count back
+DST=10.99.0.82
 tcp_try() {
-	cns a python3 - "$1" "${2:-1000}" <<'PY'
+	cns a python3 - "$1" "${2:-1000}" "$DST" <<'PY'
 import socket, sys
-s = socket.create_connection(("10.99.0.82", int(sys.argv[1])), timeout=3)
+s = socket.create_connection((sys.argv[3], int(sys.argv[1])), timeout=3)
 n = int(sys.argv[2]); chunk = b"x" * 65536; left = n
 while left > 0:
     s.sendall(chunk[:min(left, 65536)]); left -= min(left, 65536)
@@ -55,10 +56,11 @@ PY
 }
 udp_try() {
 	cns a python3 -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
+import socket, sys
+s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
 for i in range(20):
-    s.sendto(b"ping%d" % i, ("10.99.0.82", 9002)); s.recvfrom(100)'
+    s.sendto(b"ping%d" % i, (sys.argv[1], 9002)); s.recvfrom(100)' "$DST"
 }
 dp_rx() { bh --json status | jq '.dp.rx_packets'; }
 frames_out() { echo $(( $(wl_stat a packets_out) + $(wl_stat b packets_out) )); }
@@ -84,6 +86,10 @@ check "rule a -> b udp/9002" bh rule add --from a --to b --port udp/9002 --actio
 check "protect" bh mode --all protect
 check "tcp a -> b 9000 works" tcp_try 9000
 check "one dp pass per frame between two pulled workloads" passes 0.95 1.1
+DST=fd99::82
+check "tcp a -> b 9000 over IPv6 works" tcp_try 9000
+check "one dp pass per frame over IPv6 too" passes 0.95 1.1
+DST=10.99.0.82
 # near X Y: within 2 % and a few frames of the bridge's own (IPv6 ND, MLD) of each other
 near() { awk -v x="$1" -v y="$2" 'BEGIN { d = x - y; if (d < 0) d = -d; exit !(y > 100 && d <= y * 0.02 + 12) }'; }
 check "b counts what a sent (packets_in of b ~ packets_out of a)" \
