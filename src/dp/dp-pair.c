@@ -53,6 +53,43 @@ static const struct dp_port *pair_peer(struct dp_worker *w, const struct dp_pkt 
 	return b;
 }
 
+/* TCP closed by RST or both FINs: no frame of the flow is due any more. */
+static bool tcp_done(const struct session *s)
+{
+	return s->key.proto == IPPROTO_TCP &&
+	       (s->state == SESS_TCP_CLOSED || s->state == SESS_TCP_TIME_WAIT);
+}
+
+/*
+ * A one-pass entry lives as long as its session, and closed TCP sessions stay 15 s: with
+ * many short connections that would fill the flows map the fast path needs too.  An
+ * entry is dropped when this pass has sent the frame that closed its session (a late
+ * frame of the flow is then judged at the receiver's own pass), and none is made anew.
+ */
+static void pair_closed(struct dp_worker *w, struct session *sb)
+{
+	struct dp_batch *bt = &w->batch;
+
+	if (!(sb->flags & SESS_F_PAIR_IN) || !tcp_done(sb) || bt->nclosed >= DP_BATCH)
+		return;
+	bt->closed[bt->nclosed].s = sb;
+	bt->closed[bt->nclosed].key = sb->key;
+	bt->nclosed++;
+}
+
+void dp_pair_pass_end(struct dp_worker *w)
+{
+	struct dp_batch *bt = &w->batch;
+
+	for (unsigned i = 0; i < bt->nclosed; i++) {
+		struct session *s = bt->closed[i].s;
+
+		if (!memcmp(&s->key, &bt->closed[i].key, sizeof(s->key)) && tcp_done(s))
+			dp_pair_entry_clear(w, s);
+	}
+	bt->nclosed = 0;
+}
+
 /* Both ends are ready for the fast path: move the flow there in one step, B first. */
 static void pair_promote(struct dp_worker *w, const struct dp_port *a, struct session *sa,
 			 const struct dp_port *b, struct session *sb)
@@ -78,7 +115,10 @@ bool dp_pair_pass(struct dp_worker *w, const struct dp_port *a, const struct io_
 	struct sess_key k;
 	struct dp_pkt pb;
 
-	if (w->dp->cfg.pair_map_fd <= 0 || !sa || (sa->flags & SESS_F_FAST) || !pair_frame(p))
+	if (w->dp->cfg.pair_map_fd <= 0 || !sa)
+		return true;
+	pair_closed(w, sa); /* its own frame may have closed it: its entry goes too */
+	if ((sa->flags & SESS_F_FAST) || !pair_frame(p))
 		return true;
 	b = pair_peer(w, p);
 	if (!b)
@@ -88,6 +128,8 @@ bool dp_pair_pass(struct dp_worker *w, const struct dp_port *a, const struct io_
 	sb = sess_find(w->sess, &k);
 	if (sb && (sb->flags & SESS_F_FAST))
 		return true; /* B's fast entry takes it, or sends it to B's own pass */
+	if (sb && !(sb->flags & SESS_F_PAIR_IN) && tcp_done(sb))
+		return true; /* a late frame of a closed flow: B's own pass */
 	pb = *p;
 	pb.port_idx = b->info.idx;
 	pb.dir = DP_DIR_INGRESS;
@@ -101,8 +143,9 @@ bool dp_pair_pass(struct dp_worker *w, const struct dp_port *a, const struct io_
 	sb = sr.s;
 	if (!sb)
 		return true;
-	if (!(sb->flags & (SESS_F_PAIR_IN | SESS_F_FAST)))
+	if (!(sb->flags & (SESS_F_PAIR_IN | SESS_F_FAST)) && !tcp_done(sb))
 		dp_pair_entry_set(w, sb);
+	pair_closed(w, sb);
 	pair_promote(w, a, sa, b, sb);
 	return true;
 }

@@ -23,4 +23,7 @@ struct io_frame;
 bool dp_pair_pass(struct dp_worker *w, const struct dp_port *a, const struct io_frame *f,
 		  const struct dp_pkt *p, struct session *sa, uint64_t now);
 
+/* After the pass has sent its frames: drop the one-pass entries of flows it closed. */
+void dp_pair_pass_end(struct dp_worker *w);
+
 #endif

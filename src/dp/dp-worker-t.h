@@ -16,6 +16,7 @@
 #include "dp-event.h"
 #include "dp-t.h"
 #include "dp.h"
+#include "session-t.h"
 #include "dpi-t.h"
 #include "frag-ipv4-t.h"
 #include "frag-ipv6-t.h"
@@ -60,6 +61,12 @@ struct dp_batch {
 	struct sockaddr_ll tx_addr[DP_TX_MAX]; /* device of a direct transmit */
 	bool tx_failed[DP_TX_MAX];
 	struct frag_piece frags[FRAG_MAX_FRAGS]; /* headers of one refragmented datagram */
+	/* one-pass entries of TCP sessions this pass closed, dropped once it has sent */
+	unsigned nclosed;
+	struct {
+		struct session *s;
+		struct sess_key key; /* s may be gone and reused by then: checked */
+	} closed[DP_BATCH];
 };
 
 struct dp_tap;

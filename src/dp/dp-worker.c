@@ -351,6 +351,7 @@ static unsigned dp_pass(struct dp_worker *w, uint64_t now)
 	rcu_read_unlock();
 	w->pol = NULL;
 	dp_tx_flush(w);
+	dp_pair_pass_end(w);
 	for (i = 0; i < b->n; i++)
 		io_packet_release(&b->frames[i]);
 	return b->n;

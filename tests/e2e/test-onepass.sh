@@ -95,6 +95,33 @@ near() { awk -v x="$1" -v y="$2" 'BEGIN { d = x - y; if (d < 0) d = -d; exit !(y
 check "b counts what a sent (packets_in of b ~ packets_out of a)" \
 	near "$(wl_stat b packets_in)" "$(wl_stat a packets_out)"
 check "a counts what b sent" near "$(wl_stat a packets_in)" "$(wl_stat b packets_out)"
+# one-pass entries of TCP flows go with the flow's close, not 15 s later with its session
+flows_map() { # the daemon's eBPF flows map id (from its open fds)
+	local f id
+	for f in /proc/"$DAEMON_PID"/fdinfo/*; do
+		id=$(awk '/^map_id:/ {print $2}' "$f" 2>/dev/null)
+		[ -n "$id" ] && bpftool -j map show id "$id" 2>/dev/null | jq -e '.name == "flows"' >/dev/null &&
+			{ echo "$id"; return 0; }
+	done
+	return 1
+}
+tcp_pair_entries() {
+	bpftool -j map dump id "$(flows_map)" |
+		jq '[.[] | select(.formatted.key.proto == 6 and .formatted.value.flags == 1)] | length'
+}
+if command -v bpftool >/dev/null && flows_map >/dev/null; then
+	check "no one-pass entry outlives its closed TCP flow" test "$(tcp_pair_entries)" -eq 0
+	cns a python3 - >/dev/null 2>&1 <<'PY' &
+import socket, time
+s = socket.create_connection(("10.99.0.82", 9000), timeout=2); s.sendall(b"a?\n"); time.sleep(3)
+PY
+	OPEN=$!
+	sleep 1
+	check "an open TCP flow holds its one-pass entry" test "$(tcp_pair_entries)" -ge 1
+	wait "$OPEN"
+else
+	echo "# bpftool missing: one-pass entry checks skipped"
+fi
 check_not "tcp a -> b 9001 blocked (no rule)" tcp_try 9001
 
 # b's end alone blocks: a in discover allows everything it sends, b in protect has no rule
