@@ -64,7 +64,7 @@ static bool tcp_done(const struct session *s)
  * A one-pass entry lives as long as its session, and closed TCP sessions stay 15 s: with
  * many short connections that would fill the flows map the fast path needs too.  An
  * entry is dropped when this pass has sent the frame that closed its session (a late
- * frame of the flow is then judged at the receiver's own pass), and none is made anew.
+ * frame of the flow is then judged at the receiver's own pass only).
  */
 static void pair_closed(struct dp_worker *w, struct session *sb)
 {
@@ -143,8 +143,8 @@ bool dp_pair_pass(struct dp_worker *w, const struct dp_port *a, const struct io_
 	sb = sr.s;
 	if (!sb)
 		return true;
-	if (!(sb->flags & (SESS_F_PAIR_IN | SESS_F_FAST)) && !tcp_done(sb))
-		dp_pair_entry_set(w, sb);
+	if (!(sb->flags & (SESS_F_PAIR_IN | SESS_F_FAST)))
+		dp_pair_entry_set(w, sb); /* even for a closing frame: it must not be judged twice */
 	pair_closed(w, sb);
 	pair_promote(w, a, sa, b, sb);
 	return true;
