@@ -48,16 +48,9 @@ static const struct dp_port *pair_peer(struct dp_worker *w, const struct dp_pkt 
 	if (!idx || idx == p->port_idx)
 		return NULL;
 	b = rcu_dereference(w->dp->ports[idx]);
-	if (!b || b->info.tap || b->info.vin_ifindex <= 0 || memcmp(b->info.mac, p->eth, 6))
-		return NULL;
+	if (!b || !dp_port_inline(&b->info) || memcmp(b->info.mac, p->eth, 6))
+		return NULL; /* changed since the index was built */
 	return b;
-}
-
-/* TCP closed by RST or both FINs: no frame of the flow is due any more. */
-static bool tcp_done(const struct session *s)
-{
-	return s->key.proto == IPPROTO_TCP &&
-	       (s->state == SESS_TCP_CLOSED || s->state == SESS_TCP_TIME_WAIT);
 }
 
 /*
@@ -70,7 +63,7 @@ static void pair_closed(struct dp_worker *w, struct session *sb)
 {
 	struct dp_batch *bt = &w->batch;
 
-	if (!(sb->flags & SESS_F_PAIR_IN) || !tcp_done(sb) || bt->nclosed >= DP_BATCH)
+	if (!(sb->flags & SESS_F_PAIR_IN) || !sess_tcp_closed(sb) || bt->nclosed >= DP_BATCH)
 		return;
 	bt->closed[bt->nclosed].s = sb;
 	bt->closed[bt->nclosed].key = sb->key;
@@ -84,7 +77,7 @@ void dp_pair_pass_end(struct dp_worker *w)
 	for (unsigned i = 0; i < bt->nclosed; i++) {
 		struct session *s = bt->closed[i].s;
 
-		if (!memcmp(&s->key, &bt->closed[i].key, sizeof(s->key)) && tcp_done(s))
+		if (!memcmp(&s->key, &bt->closed[i].key, sizeof(s->key)) && sess_tcp_closed(s))
 			dp_pair_entry_clear(w, s);
 	}
 	bt->nclosed = 0;
@@ -128,7 +121,7 @@ bool dp_pair_pass(struct dp_worker *w, const struct dp_port *a, const struct io_
 	sb = sess_find(w->sess, &k);
 	if (sb && (sb->flags & SESS_F_FAST))
 		return true; /* B's fast entry takes it, or sends it to B's own pass */
-	if (sb && !(sb->flags & SESS_F_PAIR_IN) && tcp_done(sb))
+	if (sb && !(sb->flags & SESS_F_PAIR_IN) && sess_tcp_closed(sb))
 		return true; /* a late frame of a closed flow: B's own pass */
 	pb = *p;
 	pb.port_idx = b->info.idx;

@@ -184,7 +184,7 @@ static struct dp_mac_index *dp_mac_index_build(const struct dp *dp)
 		const struct dp_port *p = dp->ports[i];
 		uint32_t h;
 
-		if (!p || p->info.tap || p->info.vin_ifindex <= 0 || p->info.vex_ifindex <= 0)
+		if (!p || !dp_port_inline(&p->info))
 			continue;
 		for (h = dp_mac_hash(p->info.mac); mi->slot[h].idx; h = (h + 1) & (DP_MAC_SLOTS - 1))
 			;

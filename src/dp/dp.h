@@ -41,6 +41,11 @@ void dp_free(struct dp *dp);
 /* Publish or withdraw a port (idx from the MAC encoding, 1..BH_MAX_PORTS-1). */
 int dp_port_set(struct dp *dp, const struct dp_port_info *info);
 void dp_port_clear(struct dp *dp, uint16_t idx);
+/* Pulled inline with both devices known (not a tap): the ports one-pass judging serves. */
+static inline bool dp_port_inline(const struct dp_port_info *i)
+{
+	return !i->tap && i->vin_ifindex > 0 && i->vex_ifindex > 0;
+}
 /* Workers, under rcu_read_lock: the inline port whose workload has this MAC, or 0. */
 uint16_t dp_port_by_mac(struct dp *dp, const uint8_t *mac);
 

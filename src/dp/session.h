@@ -31,6 +31,12 @@ void sess_table_set_release(struct sess_table *t, sess_release_fn fn, void *arg)
 int sess_update(struct sess_table *t, const struct dp_pkt *p, uint64_t now_ms,
 		struct sess_result *res);
 
+/* TCP both sides closed, or reset: nothing of the flow is due any more (false if not TCP). */
+static inline bool sess_tcp_closed(const struct session *s)
+{
+	return s->state == SESS_TCP_TIME_WAIT || s->state == SESS_TCP_CLOSED;
+}
+
 /* The live session with key k, or NULL; nothing is created or accounted. */
 struct session *sess_find(struct sess_table *t, const struct sess_key *k);
 

@@ -37,6 +37,7 @@
 #include "policy/policy-t.h"
 #include "portmac.h"
 #include "reasm-tcp.h"
+#include "session.h"
 #include "sig.h"
 #include "threat.h"
 
@@ -364,8 +365,7 @@ void threat_session_end(struct threat *t, const struct session *s)
  */
 static void session_closed(struct threat *t, struct session *s)
 {
-	if ((s->flags & SESS_F_THREAT) &&
-	    (s->state == SESS_TCP_TIME_WAIT || s->state == SESS_TCP_CLOSED)) {
+	if ((s->flags & SESS_F_THREAT) && sess_tcp_closed(s)) {
 		src_release(t, s);
 		s->flags &= (uint8_t)~SESS_F_THREAT;
 	}
