@@ -74,6 +74,13 @@ struct cluster {
 	json_t *mirror;	  /* key -> {"v": value (null: exists, rewrite it), "r": mod revision} */
 	json_t *pending;  /* key -> value, or null: delete */
 	json_t *inflight; /* the txn on the wire, same shape as pending; NULL when none */
+	/*
+	 * Rule keys of pending that this node created while etcd had no such key, as far
+	 * as the mirror said then.  The mark outlives a mirror that learns the key from
+	 * another node meanwhile (a range after reconnect, a watch event): the put must
+	 * still be a create, or it would overwrite the other node's rule of that id.
+	 */
+	json_t *created;
 	uint64_t seen_gen;
 	bool remote_dirty, wl_dirty, need_diff, reset, resync;
 	char reset_why[192];
@@ -188,10 +195,14 @@ static void cl_diff(struct cluster *c)
 	want_policy(c, want);
 	want_workloads(c, want);
 	json_object_foreach(want, k, v) {
-		if (json_object_get(c->mirror, k) && str_eq(mirror_val(c, k), json_string_value(v)))
+		if (json_object_get(c->mirror, k) && str_eq(mirror_val(c, k), json_string_value(v))) {
 			json_object_del(c->pending, k);
-		else
+			json_object_del(c->created, k);
+		} else {
 			json_object_set(c->pending, k, v);
+			if (starts(k, K_RULES) && !json_object_get(c->mirror, k))
+				json_object_set_new(c->created, k, json_true());
+		}
 	}
 	json_object_foreach(c->mirror, k, v)
 		if (cl_owned(c, k) && !json_object_get(want, k))
@@ -199,6 +210,9 @@ static void cl_diff(struct cluster *c)
 	json_object_foreach_safe(c->pending, tmp, k, v)
 		if (cl_owned(c, k) && !json_object_get(want, k) && !json_object_get(c->mirror, k))
 			json_object_del(c->pending, k);
+	json_object_foreach_safe(c->created, tmp, k, v)
+		if (!json_is_string(json_object_get(c->pending, k)))
+			json_object_del(c->created, k);
 	json_decref(want);
 	c->seen_gen = policy_model_generation(c->d->model);
 	c->need_diff = false;
@@ -585,6 +599,7 @@ static void on_collision(struct cluster *c, const char *key, const char *theirs,
 
 	mirror_set(c->mirror, key, theirs, rev);
 	c->remote_dirty = true;
+	json_object_del(c->created, key);
 	if (!j || same_rule(ours, theirs)) {
 		json_object_del(c->pending, key);
 		json_decref(j);
@@ -603,8 +618,10 @@ static void on_collision(struct cluster *c, const char *key, const char *theirs,
 	snprintf(nkey, sizeof(nkey), K_RULES "%u", id);
 	val = dump(j);
 	json_object_del(c->pending, key);
-	if (val)
+	if (val) {
 		json_object_set_new(c->pending, nkey, json_string(val));
+		json_object_set_new(c->created, nkey, json_true());
+	}
 	free(val);
 	log_warn("cluster: rule id %s was taken by another node meanwhile; ours is now rule %u",
 		 key + strlen(K_RULES), id);
@@ -651,8 +668,10 @@ static void on_txn(struct cluster *c, json_t *msg)
 			else
 				mirror_set(c->mirror, k, json_string_value(v), rev);
 		}
-		if (p && json_equal(p, v))
+		if (p && json_equal(p, v)) {
 			json_object_del(c->pending, k);
+			json_object_del(c->created, k);
+		}
 	}
 	json_decref(c->inflight);
 	c->inflight = NULL;
@@ -710,7 +729,8 @@ static void cl_flush(struct cluster *c)
 		 * Rule ids are allocated per node: a rule id new to us must be new to etcd
 		 * too, else another node took it meanwhile (on_txn_failed gives ours another).
 		 */
-		if (starts(k, K_RULES) && !json_is_null(v) && !json_object_get(c->mirror, k)) {
+		if (starts(k, K_RULES) && !json_is_null(v) &&
+		    (!json_object_get(c->mirror, k) || json_object_get(c->created, k))) {
 			json_t *ck = kv_json(k, 0, NULL);
 
 			json_object_set_new(ck, "target", json_string("CREATE"));
@@ -833,8 +853,9 @@ int cluster_new(struct cluster **out, struct bh_daemon *d, char *err, size_t err
 	snprintf(c->own_pfx, sizeof(c->own_pfx), K_WLS "%s/", c->node);
 	c->mirror = json_object();
 	c->pending = json_object();
+	c->created = json_object();
 	rc = etcd_new(&c->etcd, d->cfg.cluster + 7, on_etcd, c);
-	if (rc < 0 || !c->mirror || !c->pending) {
+	if (rc < 0 || !c->mirror || !c->pending || !c->created) {
 		snprintf(err, errlen, "--cluster %s: %s", d->cfg.cluster,
 			 rc == -EINVAL ? "bad endpoint list" : strerror(rc < 0 ? -rc : ENOMEM));
 		cluster_free(c);
@@ -874,6 +895,7 @@ void cluster_free(struct cluster *c)
 	}
 	json_decref(c->mirror);
 	json_decref(c->pending);
+	json_decref(c->created);
 	json_decref(c->inflight);
 	free(c);
 }

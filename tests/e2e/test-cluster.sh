@@ -146,8 +146,13 @@ on 1 bh rule add --id 500 --from frontend --to backend --port tcp/9001 --action 
 on 2 bh rule add --id 500 --from frontend --to backend --port tcp/9002 --action allow >/dev/null
 
 # etcd returns: both nodes resynchronise and the queued rule is enforced on node2.
+# node2 is held (SIGSTOP) until node1 has written its rule 500, so node2 finds the id
+# taken in the range it reads on reconnecting: the order that once lost a rule.
+kill -STOP "$N2_PID"
 check "etcd restarts" start_etcd
 check "node1 reconnects" wait_for 5 cluster_is 1 connected
+check "node1 writes its queued changes" wait_for 5 bhjq '.cluster.pending == 0' --socket "$N1/sock" status
+kill -CONT "$N2_PID"
 check "node2 reconnects" wait_for 5 cluster_is 2 connected
 check "queued rule reaches node2" wait_for 3 has_rule_port 2 tcp/8081
 check "after resync: tcp/8081 allowed across nodes" wait_for 3 tcp_ok frontend 10.99.0.3 8081 1
