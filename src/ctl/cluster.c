@@ -779,15 +779,13 @@ static void cl_handle_reset(struct cluster *c)
 	c->reset = c->resync = false;
 }
 
-void cluster_poll(struct cluster *c)
+/*
+ * Bring the model up to what etcd said, then diff what is still ours.  It runs after
+ * every etcd_poll(): a mirror left ahead of the model until the next wake would make
+ * the next diff (a local edit meanwhile) read the remote additions as local deletions.
+ */
+static void cl_settle(struct cluster *c)
 {
-	int64_t now;
-
-	if (!c)
-		return;
-	if (policy_model_generation(c->d->model) != c->seen_gen || c->need_diff)
-		cl_diff(c);
-	etcd_poll(c->etcd);
 	if (c->reset)
 		cl_handle_reset(c);
 	if (c->remote_dirty)
@@ -796,6 +794,19 @@ void cluster_poll(struct cluster *c)
 		apply_workloads(c);
 	if (c->need_diff || policy_model_generation(c->d->model) != c->seen_gen)
 		cl_diff(c);
+}
+
+void cluster_poll(struct cluster *c)
+{
+	int64_t now;
+
+	if (!c)
+		return;
+	/* Local edits since the last call, against the mirror they were made on. */
+	if (policy_model_generation(c->d->model) != c->seen_gen || c->need_diff)
+		cl_diff(c);
+	etcd_poll(c->etcd);
+	cl_settle(c);
 	now = now_ms();
 	if (c->state == CL_DOWN && now >= c->retry_due)
 		cl_connect(c);
@@ -807,6 +818,8 @@ void cluster_poll(struct cluster *c)
 	cl_flush(c);
 	/* Requests queued above start on the next wake; make it come now. */
 	etcd_poll(c->etcd);
+	cl_settle(c);
+	cl_flush(c); /* e.g. a rule moved off a taken id just now */
 }
 
 /* ---- life cycle ---- */
