@@ -4,8 +4,8 @@
  * FQDN groups (dp-fqdn.c) trust this parser with what a workload is allowed
  * to reach, and it reads bytes any DNS server (or anyone who can spoof one)
  * sends, so it is written to refuse rather than guess: every length is
- * checked against the message, compression pointers must point backwards
- * (and at most 32 per name), and the work per message is bounded by
+ * checked against the message, names are walked by dns-name.c (pointers only
+ * backwards, at most 32 per name), and the work per message is bounded by
  * DNS_ANSWER_RR_MAX records x DNS_ANSWER_CNAME_HOPS hops.  Names are compared
  * in place, label by label, so no name is ever copied but the question's.
  * Threat checks on the same messages live in threat-dns.c; this file only
@@ -13,6 +13,7 @@
  */
 #include "dns-answer.h"
 #include "ascii.h"
+#include "dns-name.h"
 #include "netbytes.h"
 
 #include <errno.h>
@@ -21,82 +22,12 @@
 #include <sys/socket.h>
 
 #define DNS_HLEN 12
-#define DNS_WIRE_NAME_MAX 255
-#define DNS_LABEL_MAX 63
-#define DNS_JUMPS_MAX 32
 #define DNS_CLASS_IN 1
 #define DNS_T_A 1
 #define DNS_T_CNAME 5
 #define DNS_T_AAAA 28
 
-/* ---- names, walked in place ---- */
-
-struct name_it {
-	const uint8_t *m;
-	uint32_t len;
-	uint32_t at;	/* next byte to read */
-	uint32_t end;	/* where the name ends in the message (after its first pointer) */
-	uint32_t total; /* wire length so far */
-	unsigned jumps;
-	bool jumped;
-};
-
-static void name_it_init(struct name_it *it, const uint8_t *m, uint32_t len, uint32_t off)
-{
-	*it = (struct name_it){.m = m, .len = len, .at = off};
-}
-
-/* The next label (its length, 0 at the name's end, *lab its bytes) or -1 if malformed. */
-static int label_next(struct name_it *it, const uint8_t **lab)
-{
-	for (;;) {
-		uint8_t l;
-
-		if (it->at >= it->len)
-			return -1;
-		l = it->m[it->at];
-		if ((l & 0xc0) == 0xc0) {
-			uint32_t to;
-
-			if (it->at + 1 >= it->len || ++it->jumps > DNS_JUMPS_MAX)
-				return -1;
-			to = (uint32_t)(l & 0x3f) << 8 | it->m[it->at + 1];
-			if (to >= it->at) /* forward or self: could loop */
-				return -1;
-			if (!it->jumped)
-				it->end = it->at + 2;
-			it->jumped = true;
-			it->at = to;
-			continue;
-		}
-		if (l > DNS_LABEL_MAX) /* 0x40/0x80 label types are reserved */
-			return -1;
-		it->total += l + 1u;
-		if (it->total > DNS_WIRE_NAME_MAX || it->at + 1u + l > it->len)
-			return -1;
-		*lab = it->m + it->at + 1;
-		it->at += 1u + l;
-		if (!l && !it->jumped)
-			it->end = it->at;
-		return l;
-	}
-}
-
-/* Check the name at *off and move *off past it. */
-static int name_skip(const uint8_t *m, uint32_t len, uint32_t *off)
-{
-	struct name_it it;
-	const uint8_t *lab;
-	int l;
-
-	name_it_init(&it, m, len, *off);
-	while ((l = label_next(&it, &lab)) > 0)
-		;
-	if (l < 0)
-		return -1;
-	*off = it.end;
-	return 0;
-}
+/* ---- names ---- */
 
 static bool host_char(uint8_t c)
 {
@@ -107,13 +38,13 @@ static bool host_char(uint8_t c)
 /* The name at *off as lower-case text without the trailing dot; host characters only. */
 static int name_text(const uint8_t *m, uint32_t len, uint32_t *off, char *out)
 {
-	struct name_it it;
+	struct dns_name_it it;
 	const uint8_t *lab;
 	size_t n = 0;
 	int l;
 
-	name_it_init(&it, m, len, *off);
-	while ((l = label_next(&it, &lab)) > 0) {
+	dns_name_it_init(&it, m, len, *off);
+	while ((l = dns_name_next(&it, &lab)) > 0) {
 		if (n)
 			out[n++] = '.';
 		for (int i = 0; i < l; i++) {
@@ -135,17 +66,17 @@ static int name_text(const uint8_t *m, uint32_t len, uint32_t *off, char *out)
 /* Both names (already checked) are the same, ignoring ASCII case. */
 static bool name_eq(const uint8_t *m, uint32_t len, uint32_t a, uint32_t b)
 {
-	struct name_it x, y;
+	struct dns_name_it x, y;
 	const uint8_t *la, *lb;
 	int na, nb;
 
 	if (a == b)
 		return true;
-	name_it_init(&x, m, len, a);
-	name_it_init(&y, m, len, b);
+	dns_name_it_init(&x, m, len, a);
+	dns_name_it_init(&y, m, len, b);
 	do {
-		na = label_next(&x, &la);
-		nb = label_next(&y, &lb);
+		na = dns_name_next(&x, &la);
+		nb = dns_name_next(&y, &lb);
 		if (na != nb || na < 0)
 			return false;
 		for (int i = 0; i < na; i++)
@@ -181,7 +112,7 @@ static int collect(const uint8_t *m, uint32_t len, uint32_t off, uint32_t an, st
 	for (uint32_t i = 0; i < an && i < DNS_ANSWER_RR_MAX; i++) {
 		struct rr r = {.owner = off};
 
-		if (name_skip(m, len, &off) || off + 10 > len)
+		if (dns_name_skip(m, len, &off) || off + 10 > len)
 			return -1;
 		r.type = rd16(m + off);
 		r.ttl = ttl_norm(rd32(m + off + 4));
@@ -219,7 +150,7 @@ static int cname_target(const uint8_t *m, uint32_t len, const struct rr *r, uint
 {
 	uint32_t off = r->rdata;
 
-	if (name_skip(m, len, &off) || off > r->rdata + r->rdlen)
+	if (dns_name_skip(m, len, &off) || off > r->rdata + r->rdlen)
 		return -1;
 	*target = r->rdata;
 	return 0;

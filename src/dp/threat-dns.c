@@ -3,64 +3,31 @@
  *
  * Looks at one message (UDP datagram, or a TCP segment after its length
  * prefix): the question names and, in answers, the owner names.  Names are
- * walked as a resolver would, with the limits RFC 1035 sets (labels <= 63,
- * names <= 255, compression pointers only to earlier bytes), so a name that
- * would send a naive parser past its buffer or round a loop is caught here
- * first.  Queries (QR = 0) are also checked for zone transfers and NULL type.
+ * walked as a resolver would (dns-name.c: labels <= 63, names <= 255,
+ * compression pointers only to earlier bytes), so a name that would send a
+ * naive parser past its buffer or round a loop is caught here first.  Queries (QR = 0) are also checked for zone transfers and NULL type.
  */
 #include "threat.h"
+#include "dns-name.h"
 #include "netbytes.h"
 
 #define DNS_HLEN 12
-#define DNS_MAX_NAME 255
-#define DNS_MAX_LABEL 63
 #define DNS_MAX_RR 16 /* records walked per message, at most */
 #define DNS_T_NULL 10
 #define DNS_T_IXFR 251
 #define DNS_T_AXFR 252
 
-/*
- * Walk the name at *off; on success *off is past it (past its first pointer, if
- * any).  Returns THREAT_NONE, or the threat the name is.
- */
-static uint16_t walk_name(const uint8_t *m, uint32_t len, uint32_t *off)
+/* The threat a name that does not walk is. */
+static uint16_t name_threat(const uint8_t *m, uint32_t len, uint32_t *off)
 {
-	uint32_t at = *off, name_len = 0, end = 0;
-	bool jumped = false;
-
-	for (;;) {
-		uint8_t l;
-
-		if (at >= len)
-			return THREAT_DNS_OVERFLOW; /* runs past the message */
-		l = m[at];
-		if ((l & 0xc0) == 0xc0) {
-			uint32_t to;
-
-			if (at + 1 >= len)
-				return THREAT_DNS_OVERFLOW;
-			to = (uint32_t)(l & 0x3f) << 8 | m[at + 1];
-			if (to >= at) /* must point back, else it can loop */
-				return THREAT_DNS_LOOP_POINTER;
-			if (!jumped)
-				end = at + 2;
-			jumped = true;
-			at = to;
-			continue;
-		}
-		if (l & 0xc0)
-			return THREAT_DNS_OVERFLOW; /* 0x40/0x80: reserved label types */
-		if (l > DNS_MAX_LABEL)
-			return THREAT_DNS_OVERFLOW;
-		name_len += l + 1u;
-		if (name_len > DNS_MAX_NAME)
-			return THREAT_DNS_OVERFLOW;
-		if (l == 0)
-			break;
-		at += 1u + l;
+	switch (dns_name_skip(m, len, off)) {
+	case 0:
+		return THREAT_NONE;
+	case -DNS_NAME_LOOP:
+		return THREAT_DNS_LOOP_POINTER;
+	default:
+		return THREAT_DNS_OVERFLOW;
 	}
-	*off = jumped ? end : at + 1;
-	return THREAT_NONE;
 }
 
 uint16_t threat_dns_check(const uint8_t *m, uint32_t len)
@@ -81,7 +48,7 @@ uint16_t threat_dns_check(const uint8_t *m, uint32_t len)
 	for (uint32_t i = 0; i < qd; i++) {
 		uint16_t type;
 
-		id = walk_name(m, len, &off);
+		id = name_threat(m, len, &off);
 		if (id)
 			return id;
 		if (off + 4 > len)
@@ -94,7 +61,7 @@ uint16_t threat_dns_check(const uint8_t *m, uint32_t len)
 			return THREAT_DNS_NULL_QUERY;
 	}
 	for (uint32_t i = 0; i < an; i++) {
-		id = walk_name(m, len, &off);
+		id = name_threat(m, len, &off);
 		if (id)
 			return id;
 		if (off + 10 > len)
