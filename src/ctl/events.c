@@ -177,6 +177,17 @@ static struct conv *conv_of(struct bh_daemon *d, const struct dp_event *ev,
 	return conv_get(d->convs, &k, ev->time_ms);
 }
 
+/* What a session's verdict (at its start, or once its app is known) asks of the daemon. */
+static void on_verdict(struct drain *dr, const struct dp_event *ev, const struct ev_ends *e)
+{
+	if (ev->learn)
+		on_learn(dr, ev);
+	if (ev->violation)
+		log_violation(dr->d, ev, e);
+	if (ev->rule_id)
+		policy_rule_touch(dr->d->model, ev->rule_id, ev->time_ms / 1000);
+}
+
 static void on_event(void *ctx, const struct dp_event *ev)
 {
 	struct drain *dr = ctx;
@@ -197,12 +208,7 @@ static void on_event(void *ctx, const struct dp_event *ev)
 		conv_app(c, ev->app);
 	switch (ev->type) {
 	case DP_EV_SESSION:
-		if (ev->learn)
-			on_learn(dr, ev);
-		if (ev->violation)
-			log_violation(d, ev, &e);
-		if (ev->rule_id)
-			policy_rule_touch(d->model, ev->rule_id, ev->time_ms / 1000);
+		on_verdict(dr, ev, &e);
 		if (c)
 			conv_session(c, counted, ev->rule_id, ev->action, ev->time_ms);
 		break;
@@ -212,12 +218,7 @@ static void on_event(void *ctx, const struct dp_event *ev)
 			conv_session(c, false, ev->rule_id, POLICY_BLOCK, ev->time_ms);
 		break;
 	case DP_EV_APP: /* still allowed; may change the rule, log a violation, learn */
-		if (ev->learn)
-			on_learn(dr, ev);
-		if (ev->violation)
-			log_violation(d, ev, &e);
-		if (ev->rule_id)
-			policy_rule_touch(d->model, ev->rule_id, ev->time_ms / 1000);
+		on_verdict(dr, ev, &e);
 		if (c && counted) {
 			c->last_rule = ev->rule_id;
 			c->dirty = true;

@@ -66,21 +66,20 @@ static bool dev_ok(const char *name)
 	return true;
 }
 
-static int start(struct textbuf *t, char *buf, size_t len)
+/* An empty script in buf, or -EINVAL when buf is unusable or the names are not (!ok). */
+static int start(struct textbuf *t, char *buf, size_t len, bool ok)
 {
 	if (!buf || len == 0)
 		return -EINVAL;
 	*t = (struct textbuf){.buf = buf, .len = len};
 	buf[0] = '\0';
-	return 0;
+	return ok ? 0 : -EINVAL;
 }
 
-static int port_ok(const struct steer_port *p, const char *dpp)
+static bool port_ok(const struct steer_port *p, const char *dpp)
 {
-	if (!p || p->idx == 0 || p->idx >= BH_MAX_PORTS || !dev_ok(p->vin) || !dev_ok(p->vex) ||
-	    !dev_ok(dpp))
-		return -EINVAL;
-	return 0;
+	return p && p->idx != 0 && p->idx < BH_MAX_PORTS && dev_ok(p->vin) && dev_ok(p->vex) &&
+	       dev_ok(dpp);
 }
 
 /* Seed rule 1: vex ingress, IP unicast to the workload -> DA := marker, mirror to the dp. */
@@ -150,9 +149,7 @@ int steer_tc_rules(const struct steer_port *p, const char *dpp, char *buf, size_
 	uint8_t uc[6];
 	int rc;
 
-	rc = start(&t, buf, len);
-	if (rc == 0)
-		rc = port_ok(p, dpp);
+	rc = start(&t, buf, len, port_ok(p, dpp));
 	if (rc < 0)
 		return rc;
 	BH_MAC_SET(uc, BH_MAC_UC, p->idx);
@@ -172,9 +169,7 @@ int steer_tc_unrules(const struct steer_port *p, const char *dpp, char *buf, siz
 	struct textbuf t;
 	int rc;
 
-	rc = start(&t, buf, len);
-	if (rc == 0)
-		rc = port_ok(p, dpp);
+	rc = start(&t, buf, len, port_ok(p, dpp));
 	if (rc < 0)
 		return rc;
 	/* clsact too: an ebpf driver may have run on these devices before. */
@@ -190,9 +185,7 @@ int steer_tc_dp_rules(const char *dpp, char *buf, size_t len)
 	struct textbuf t;
 	int rc;
 
-	rc = start(&t, buf, len);
-	if (rc == 0 && !dev_ok(dpp))
-		rc = -EINVAL;
+	rc = start(&t, buf, len, dev_ok(dpp));
 	if (rc < 0)
 		return rc;
 	put(&t, "qdisc add dev %s ingress\n", dpp);
@@ -204,9 +197,7 @@ int steer_tc_dp_unrules(const char *dpp, char *buf, size_t len)
 	struct textbuf t;
 	int rc;
 
-	rc = start(&t, buf, len);
-	if (rc == 0 && !dev_ok(dpp))
-		rc = -EINVAL;
+	rc = start(&t, buf, len, dev_ok(dpp));
 	if (rc < 0)
 		return rc;
 	put(&t, "qdisc del dev %s ingress\nqdisc del dev %s clsact\n", dpp, dpp);
