@@ -140,6 +140,17 @@ static __always_inline int l4_parse(void *l4, void *end, __u8 proto, __u32 l4len
 		li->flags = 0;
 		return 0;
 	}
+	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) {
+		/* Echo only, keyed by its id on both sides as the dp's sessions are. */
+		__u8 *h = l4, req = proto == IPPROTO_ICMP ? 8 : 128, rep = proto == IPPROTO_ICMP ? 0 : 129;
+
+		if ((void *)(h + 8) > end || (h[0] != req && h[0] != rep))
+			return -1;
+		k->sport = k->dport = (__u16)(h[4] << 8 | h[5]);
+		li->len = 0;
+		li->flags = 0;
+		return 0;
+	}
 	return -1;
 }
 

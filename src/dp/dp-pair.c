@@ -14,8 +14,8 @@
  * the fast path (its fast entry has then replaced the one-pass entry); A's session never
  * takes the fast path alone while its peer is a local inline port (dp-verdict.c), only
  * together with B's, which overwrites both one-pass entries in one step; and the tc
- * program honours the entries only from the bridge side, for plain IPv4/IPv6 TCP/UDP:
- * exactly the frames pair_frame() admits here.
+ * program honours the entries only from the bridge side, for plain IPv4/IPv6 TCP/UDP and
+ * ICMP echo: exactly the frames pair_frame() admits here.
  */
 #include "dp-pair.h"
 
@@ -33,10 +33,16 @@
 /* The frames the tc program's flow lookup parses (steer.bpf.c flow_key()). */
 static bool pair_frame(const struct dp_pkt *p)
 {
+	bool echo = (p->proto == IPPROTO_ICMP && p->family == AF_INET) ||
+		    (p->proto == IPPROTO_ICMPV6 && p->family == AF_INET6);
+
 	if (!(p->flags & DP_PKT_L4) || (p->flags & (DP_PKT_FRAG | DP_PKT_IPOPT)) ||
-	    p->vlan_count || (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP))
+	    p->vlan_count)
 		return false;
-	return p->family == AF_INET || p->family == AF_INET6;
+	if (echo)
+		return p->flags & DP_PKT_ECHO;
+	return (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP) &&
+	       (p->family == AF_INET || p->family == AF_INET6);
 }
 
 /* The inline port the frame is addressed to, when it is another one of this node. */

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # One-pass judging (src/dp/dp-pair.c): a frame between two pulled workloads of this node
 # crosses the dp once, at the sender's port, and is judged there for both ends.  Checked:
-# one dp receive per frame (two with --one-pass off), both ends' counters and drops, the
-# receiving end's own policy still decides (its drops charged to it), a policy change at
-# the receiving end takes effect on a live connection, and a long transfer still moves to
-# the eBPF fast path at both ends together, intact.
+# one dp receive per frame (two with --one-pass off; TCP, UDP and ICMP echo), both ends'
+# counters and drops, the receiving end's own policy still decides (its drops charged to
+# it), a policy change at the receiving end takes effect on a live connection, and a long
+# transfer still moves to the eBPF fast path at both ends together, intact.
 source "$(dirname "$0")/lib.sh"
 require_root
 
@@ -77,18 +77,32 @@ passes() {
 		'BEGIN { exit !(o > 300 && r >= lo * o && r <= hi * o) }'
 }
 
+# ping_passes ADDR LO HI: dp receives per frame over 40 echo requests and their replies
+ping_passes() {
+	local rx0 out0 rx1 out1
+	rx0=$(dp_rx); out0=$(frames_out)
+	cns a ping -q -c 40 -i 0.01 -W 1 "$1" >/dev/null || return 1
+	rx1=$(dp_rx); out1=$(frames_out)
+	echo "dp receives $((rx1 - rx0)) for $((out1 - out0)) frames sent (ping $1)"
+	awk -v r=$((rx1 - rx0)) -v o=$((out1 - out0)) -v lo="$2" -v hi="$3" \
+		'BEGIN { exit !(o >= 80 && r >= lo * o && r <= hi * o) }'
+}
+
 start_daemon --fast-path off || exit 1
 check "status says one_pass" test "$(bh --json status | jq '.one_pass')" = true
 check "workload add a" bh workload add a --netns "$T-a"
 check "workload add b" bh workload add b --netns "$T-b"
 check "rule a -> b tcp/9000" bh rule add --from a --to b --port tcp/9000 --action allow
 check "rule a -> b udp/9002" bh rule add --from a --to b --port udp/9002 --action allow
+check "rule a -> b icmp" bh rule add --from a --to b --port icmp --action allow
 check "protect" bh mode --all protect
 check "tcp a -> b 9000 works" tcp_try 9000
 check "one dp pass per frame between two pulled workloads" passes 0.95 1.1
+check "ICMP echo too: one pass per frame" ping_passes 10.99.0.82 0.95 1.15
 DST=fd99::82
 check "tcp a -> b 9000 over IPv6 works" tcp_try 9000
 check "one dp pass per frame over IPv6 too" passes 0.95 1.1
+check "ICMPv6 echo too: one pass per frame" ping_passes fd99::82 0.95 1.15
 DST=10.99.0.82
 # near X Y: within 2 % and a few frames of the bridge's own (IPv6 ND, MLD) of each other
 near() { awk -v x="$1" -v y="$2" 'BEGIN { d = x - y; if (d < 0) d = -d; exit !(y > 100 && d <= y * 0.02 + 12) }'; }
@@ -156,6 +170,7 @@ stop_daemon
 start_daemon --fast-path off --one-pass off || exit 1
 check "status says one_pass false" test "$(bh --json status | jq '.one_pass')" = false
 check "two dp passes per frame with --one-pass off" passes 1.9 2.2
+check "and two per ICMP echo frame" ping_passes 10.99.0.82 1.9 2.2
 
 # fast path on: a long transfer moves to eBPF at both ends, data intact
 stop_daemon
