@@ -494,6 +494,9 @@ static void recheck_one(void *arg, struct session *s)
 	if (s->flags & SESS_F_FAST)
 		fast_remove(rc->w, s);
 	decide(rc->w, rc->pol, &port->info, s, &v, true);
+	/* The sender's pass re-judges its frames; a forged one must not find the door open. */
+	if (s->verdict == SESS_BLOCKED)
+		dp_pair_entry_clear(rc->w, s);
 	if (before != SESS_ALLOWED || s->verdict != SESS_BLOCKED)
 		return;
 	if (s->key.proto == IPPROTO_TCP && s->state != SESS_TCP_CLOSED)

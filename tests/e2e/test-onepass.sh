@@ -119,10 +119,12 @@ flows_map() { # the daemon's eBPF flows map id (from its open fds)
 	done
 	return 1
 }
-tcp_pair_entries() {
+pair_entries() { # pair_entries PROTO: one-pass entries of that IP protocol
 	bpftool -j map dump id "$(flows_map)" |
-		jq '[.[] | select(.formatted.key.proto == 6 and .formatted.value.flags == 1)] | length'
+		jq --argjson p "$1" '[.[] | select(.formatted.key.proto == $p and .formatted.value.flags == 1)] | length'
 }
+tcp_pair_entries() { pair_entries 6; }
+no_udp_pair_entries() { [ "$(pair_entries 17)" -eq 0 ]; }
 if command -v bpftool >/dev/null && flows_map >/dev/null; then
 	check "no one-pass entry outlives its closed TCP flow" test "$(tcp_pair_entries)" -eq 0
 	cns a python3 - >/dev/null 2>&1 <<'PY' &
@@ -133,6 +135,14 @@ PY
 	sleep 1
 	check "an open TCP flow holds its one-pass entry" test "$(tcp_pair_entries)" -ge 1
 	wait "$OPEN"
+	# a policy change that blocks a live flow closes its doors at once, not at its expiry
+	udp_try >/dev/null
+	check "a UDP flow holds one-pass entries" test "$(pair_entries 17)" -ge 2
+	id=$(bh --json rule list | jq -r '.[] | select(.ports=="udp/9002") | .id' | head -1)
+	bh rule rm "$id" >/dev/null
+	for _ in $(seq 20); do no_udp_pair_entries && break; sleep 0.1; done
+	check "its rule removed: its one-pass entries go (within 2 s)" no_udp_pair_entries
+	bh rule add --from a --to b --port udp/9002 --action allow >/dev/null
 else
 	echo "# bpftool missing: one-pass entry checks skipped"
 fi
