@@ -119,9 +119,10 @@ flows_map() { # the daemon's eBPF flows map id (from its open fds)
 	done
 	return 1
 }
-pair_entries() { # pair_entries PROTO: one-pass entries of that IP protocol
+pair_entries() { # pair_entries PROTO [PORT]: one-pass entries of that IP protocol (at PORT)
 	bpftool -j map dump id "$(flows_map)" |
-		jq --argjson p "$1" '[.[] | select(.formatted.key.proto == $p and .formatted.value.flags == 1)] | length'
+		jq --argjson p "$1" --argjson i "${2:-0}" '[.[] | select(.formatted.key.proto == $p and
+			.formatted.value.flags == 1 and ($i == 0 or .formatted.key.idx == $i))] | length'
 }
 tcp_pair_entries() { pair_entries 6; }
 no_udp_pair_entries() { [ "$(pair_entries 17)" -eq 0 ]; }
@@ -143,6 +144,14 @@ PY
 	for _ in $(seq 20); do no_udp_pair_entries && break; sleep 0.1; done
 	check "its rule removed: its one-pass entries go (within 2 s)" no_udp_pair_entries
 	bh rule add --from a --to b --port udp/9002 --action allow >/dev/null
+	# b quarantined: b's end blocks the flow, so b's entry goes (a's end still allows it)
+	B_PORT=$(bh --json workload list | jq '.[] | select(.name == "b") | .port_idx')
+	udp_try >/dev/null
+	check "the flow again, with an entry at b" test "$(pair_entries 17 "$B_PORT")" -ge 1
+	bh mode b quarantine >/dev/null
+	for _ in $(seq 20); do [ "$(pair_entries 17 "$B_PORT")" -eq 0 ] && break; sleep 0.1; done
+	check "b quarantined: the flow's entry at b goes (within 2 s)" test "$(pair_entries 17 "$B_PORT")" -eq 0
+	bh mode b protect >/dev/null
 else
 	echo "# bpftool missing: one-pass entry checks skipped"
 fi
