@@ -142,9 +142,10 @@ static __always_inline int l4_parse(void *l4, void *end, __u8 proto, __u32 l4len
 	}
 	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) {
 		/* Echo only, keyed by its id on both sides as the dp's sessions are. */
-		__u8 *h = l4, req = proto == IPPROTO_ICMP ? 8 : 128, rep = proto == IPPROTO_ICMP ? 0 : 129;
+		int v4 = proto == IPPROTO_ICMP;
+		__u8 *h = l4;
 
-		if ((void *)(h + 8) > end || (h[0] != req && h[0] != rep))
+		if ((void *)(h + 8) > end || (h[0] != (v4 ? 8 : 128) && h[0] != (v4 ? 0 : 129)))
 			return -1;
 		k->sport = k->dport = (__u16)(h[4] << 8 | h[5]);
 		li->len = 0;

@@ -36,8 +36,7 @@ static bool pair_frame(const struct dp_pkt *p)
 	bool echo = (p->proto == IPPROTO_ICMP && p->family == AF_INET) ||
 		    (p->proto == IPPROTO_ICMPV6 && p->family == AF_INET6);
 
-	if (!(p->flags & DP_PKT_L4) || (p->flags & (DP_PKT_FRAG | DP_PKT_IPOPT)) ||
-	    p->vlan_count)
+	if (!(p->flags & DP_PKT_L4) || (p->flags & (DP_PKT_FRAG | DP_PKT_IPOPT)) || p->vlan_count)
 		return false;
 	if (echo)
 		return p->flags & DP_PKT_ECHO;

@@ -5,7 +5,8 @@
  * prefix): the question names and, in answers, the owner names.  Names are
  * walked as a resolver would (dns-name.c: labels <= 63, names <= 255,
  * compression pointers only to earlier bytes), so a name that would send a
- * naive parser past its buffer or round a loop is caught here first.  Queries (QR = 0) are also checked for zone transfers and NULL type.
+ * naive parser past its buffer or round a loop is caught here first.
+ * Queries (QR = 0) are also checked for zone transfers and NULL type.
  */
 #include "threat.h"
 #include "dns-name.h"
