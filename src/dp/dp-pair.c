@@ -33,15 +33,15 @@
 /* The frames the tc program's flow lookup parses (steer.bpf.c flow_key()). */
 static bool pair_frame(const struct dp_pkt *p)
 {
-	bool echo = (p->proto == IPPROTO_ICMP && p->family == AF_INET) ||
-		    (p->proto == IPPROTO_ICMPV6 && p->family == AF_INET6);
-
 	if (!(p->flags & DP_PKT_L4) || (p->flags & (DP_PKT_FRAG | DP_PKT_IPOPT)) || p->vlan_count)
 		return false;
-	if (echo)
-		return p->flags & DP_PKT_ECHO;
-	return (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP) &&
-	       (p->family == AF_INET || p->family == AF_INET6);
+	switch (p->proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP: return p->family == AF_INET || p->family == AF_INET6;
+	case IPPROTO_ICMP: return p->family == AF_INET && (p->flags & DP_PKT_ECHO);
+	case IPPROTO_ICMPV6: return p->family == AF_INET6 && (p->flags & DP_PKT_ECHO);
+	default: return false;
+	}
 }
 
 /* The inline port the frame is addressed to, when it is another one of this node. */
