@@ -125,7 +125,13 @@ pair_entries() { # pair_entries PROTO [PORT]: one-pass entries of that IP protoc
 			.formatted.value.flags == 1 and ($i == 0 or .formatted.key.idx == $i))] | length'
 }
 tcp_pair_entries() { pair_entries 6; }
-no_udp_pair_entries() { [ "$(pair_entries 17)" -eq 0 ]; }
+pair_entries_gone() { # pair_entries_gone PROTO [PORT]: none left within 2 s
+	for _ in $(seq 20); do
+		[ "$(pair_entries "$@")" -eq 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
 if command -v bpftool >/dev/null && flows_map >/dev/null; then
 	check "no one-pass entry outlives its closed TCP flow" test "$(tcp_pair_entries)" -eq 0
 	cns a python3 - >/dev/null 2>&1 <<'PY' &
@@ -141,16 +147,14 @@ PY
 	check "a UDP flow holds one-pass entries" test "$(pair_entries 17)" -ge 2
 	id=$(bh --json rule list | jq -r '.[] | select(.ports=="udp/9002") | .id' | head -1)
 	bh rule rm "$id" >/dev/null
-	for _ in $(seq 20); do no_udp_pair_entries && break; sleep 0.1; done
-	check "its rule removed: its one-pass entries go (within 2 s)" no_udp_pair_entries
+	check "its rule removed: its one-pass entries go (within 2 s)" pair_entries_gone 17
 	bh rule add --from a --to b --port udp/9002 --action allow >/dev/null
 	# b quarantined: b's end blocks the flow, so b's entry goes (a's end still allows it)
 	B_PORT=$(bh --json workload list | jq '.[] | select(.name == "b") | .port_idx')
 	udp_try >/dev/null
 	check "the flow again, with an entry at b" test "$(pair_entries 17 "$B_PORT")" -ge 1
 	bh mode b quarantine >/dev/null
-	for _ in $(seq 20); do [ "$(pair_entries 17 "$B_PORT")" -eq 0 ] && break; sleep 0.1; done
-	check "b quarantined: the flow's entry at b goes (within 2 s)" test "$(pair_entries 17 "$B_PORT")" -eq 0
+	check "b quarantined: the flow's entry at b goes (within 2 s)" pair_entries_gone 17 "$B_PORT"
 	bh mode b protect >/dev/null
 else
 	echo "# bpftool missing: one-pass entry checks skipped"
